@@ -1,0 +1,175 @@
+//! Command-line definitions (clap). The same definitions produce completions and the man page.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+use crate::secret::InputFormat;
+
+const EXAMPLES: &str = "\
+Examples:
+  coldshard generate --words 24 --out seed.txt
+  coldshard split -t 3 -n 5 --in seed.txt --out shares/ --label alice --label bob \\
+      --label carol --label dave --label erin
+  coldshard verify shares/share-2-of-5.txt
+  coldshard recover shares/share-1-of-5.txt shares/share-3-of-5.txt shares/share-5-of-5.txt
+  coldshard demo
+
+Exit codes: 0 success; 1 a check failed; 2 bad usage or unreadable input; 3 wrong passphrase.";
+
+/// Offline Shamir backup of cold-wallet seeds into passphrase-encrypted shares.
+#[derive(Debug, Parser)]
+#[command(name = "coldshard", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a new BIP39 mnemonic from the operating system's CSPRNG.
+    #[command(after_help = "Examples:\n  coldshard generate\n  coldshard generate --words 12 --out seed.txt")]
+    Generate(GenerateArgs),
+    /// Split seed material into T-of-N passphrase-encrypted shares.
+    #[command(after_help = "Examples:\n  coldshard split -t 2 -n 3 --out shares/            (asks for the seed and three passphrases)\n  coldshard split -t 3 -n 5 --in seed.txt --out shares/ --generate-passphrases\n  coldshard split -t 2 -n 3 --in - --out shares/ --passphrase-file pass.txt < seed.txt")]
+    Split(SplitArgs),
+    /// Rebuild the secret from at least T shares.
+    #[command(after_help = "Examples:\n  coldshard recover s/share-1-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --reveal\n  coldshard recover s/share-*.txt --passphrase-file pass.txt --out seed.txt")]
+    Recover(RecoverArgs),
+    /// Check that shares are intact and their passphrases right, revealing nothing.
+    #[command(after_help = "Examples:\n  coldshard verify share-2-of-5.txt\n  coldshard verify s/share-1-of-3.txt s/share-2-of-3.txt --passphrase-file pass.txt --json")]
+    Verify(VerifyArgs),
+    /// Show the public header of shares; needs no passphrase.
+    #[command(after_help = "Examples:\n  coldshard inspect share-2-of-5.txt\n  coldshard inspect shares/*.txt --json")]
+    Inspect(InspectArgs),
+    /// Run split, recover and verify on a built-in BIP39 test mnemonic.
+    #[command(after_help = "Examples:\n  coldshard demo\n  coldshard demo --out /tmp/coldshard-demo")]
+    Demo(DemoArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  coldshard completions bash > /etc/bash_completion.d/coldshard\n  coldshard completions zsh > ~/.zfunc/_coldshard")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of coldshard or of one command.
+    #[command(after_help = "Examples:\n  coldshard man > coldshard.1 && man ./coldshard.1\n  coldshard man split > coldshard-split.1")]
+    Man {
+        /// A command name, for its own page.
+        command: Option<String>,
+    },
+}
+
+/// `coldshard generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of words.
+    #[arg(long, default_value_t = 24, value_parser = parse_word_count)]
+    pub words: usize,
+    /// Write the words to this new file (mode 0600) instead of the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_word_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if crate::secret::MNEMONIC_WORD_COUNTS.contains(&n) => Ok(n),
+        _ => Err("must be 12, 15, 18, 21 or 24".to_string()),
+    }
+}
+
+/// `coldshard split`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("passphrases").args(["passphrase_file", "generate_passphrases", "no_passphrase"])))]
+pub struct SplitArgs {
+    /// Shares needed to rebuild the secret (T).
+    #[arg(short = 't', long, value_parser = clap::value_parser!(u8).range(1..))]
+    pub threshold: u8,
+    /// Number of shares to make (N, at most 255).
+    #[arg(short = 'n', long = "shares", value_parser = clap::value_parser!(u8).range(1..))]
+    pub shares: u8,
+    /// Folder to create for the shares (must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Read the seed from this file, or '-' for stdin (default: stdin if not a terminal, else a hidden prompt).
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: Option<String>,
+    /// How to read the seed.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub secret_format: InputFormat,
+    /// Passphrases from a file: line i for share i, or one line for all shares.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Draw a 6-word passphrase per share and show each once on the terminal.
+    #[arg(long)]
+    pub generate_passphrases: bool,
+    /// Do not encrypt the shares (anyone holding T sheets can rebuild the secret).
+    #[arg(long)]
+    pub no_passphrase: bool,
+    /// Custodian label, once per share in order (informational, printed on the share).
+    #[arg(long = "label", value_name = "NAME")]
+    pub labels: Vec<String>,
+    /// Argon2id memory in MiB (default 512; below 256 is for tests only).
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=2048))]
+    pub kdf_memory: Option<u32>,
+    /// Argon2id passes (default 3).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub kdf_iterations: Option<u8>,
+    /// Argon2id lanes (default 4).
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub kdf_lanes: Option<u8>,
+    /// Allow T = 1: every share alone then rebuilds the secret.
+    #[arg(long)]
+    pub allow_threshold_one: bool,
+}
+
+/// `coldshard recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// Share files ('-' for stdin), in any order.
+    #[arg(required = true, value_name = "SHARE")]
+    pub shares: Vec<String>,
+    /// Passphrases from a file: line i for the i-th SHARE, or one line for all.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Write the secret to this new file (mode 0600; never overwrites).
+    #[arg(long, value_name = "FILE", conflicts_with = "reveal")]
+    pub out: Option<PathBuf>,
+    /// Print the secret on standard output.
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// `coldshard verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Share files ('-' for stdin).
+    #[arg(required = true, value_name = "SHARE")]
+    pub shares: Vec<String>,
+    /// Passphrases from a file: line i for the i-th SHARE, or one line for all.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Print one JSON object (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coldshard inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Share files ('-' for stdin).
+    #[arg(required = true, value_name = "SHARE")]
+    pub shares: Vec<String>,
+    /// Print one JSON object (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coldshard demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder to create for the demo files (default: a new folder under the system temp dir).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}

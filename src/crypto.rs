@@ -1,0 +1,274 @@
+//! Passphrase-based encryption of one share: Argon2id (RFC 9106) then XChaCha20-Poly1305.
+//!
+//! XChaCha20-Poly1305 is used rather than ChaCha20-Poly1305: every share already has its own
+//! key (random salt per share), so nonce reuse cannot happen by design, but the 192-bit random
+//! nonce keeps that true even if a salt ever repeated (a broken RNG, a reused passphrase and a
+//! copied salt), at no cost.
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
+use zeroize::Zeroizing;
+
+use crate::passphrase::Passphrase;
+
+/// Length of the per-share KDF salt in bytes.
+pub const SALT_LEN: usize = 16;
+/// Length of the XChaCha20-Poly1305 nonce in bytes.
+pub const NONCE_LEN: usize = 24;
+/// Length of the Poly1305 tag in bytes.
+pub const TAG_LEN: usize = 16;
+/// Length of the derived key in bytes.
+pub const KEY_LEN: usize = 32;
+
+/// Highest Argon2 memory a decoder accepts, in KiB (2 GiB): a hostile share cannot demand more.
+pub const MAX_MEMORY_KIB: u32 = 2 * 1024 * 1024;
+/// Highest Argon2 pass count a decoder accepts.
+pub const MAX_ITERATIONS: u8 = 10;
+/// Highest Argon2 lane count a decoder accepts.
+pub const MAX_LANES: u8 = 16;
+
+/// Default Argon2 memory in KiB (512 MiB); see docs/KDF.md for the reasoning and timings.
+pub const DEFAULT_MEMORY_KIB: u32 = 512 * 1024;
+/// Default Argon2 pass count.
+pub const DEFAULT_ITERATIONS: u8 = 3;
+/// Default Argon2 lane count.
+pub const DEFAULT_LANES: u8 = 4;
+/// Below this memory (KiB) the CLI warns that the setting is for tests only.
+pub const WEAK_MEMORY_KIB: u32 = 256 * 1024;
+
+/// Errors of the crypto layer.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    /// KDF parameters outside what this implementation accepts.
+    #[error("{0}")]
+    InvalidParams(String),
+    /// KDF parameters above the decoder's cap (a hostile or mistaken share).
+    #[error(
+        "its key derivation asks for {memory_kib} KiB and {iterations} passes, above the limit of {} MiB and {} passes",
+        MAX_MEMORY_KIB / 1024,
+        MAX_ITERATIONS
+    )]
+    TooExpensive {
+        /// Requested memory in KiB.
+        memory_kib: u32,
+        /// Requested passes.
+        iterations: u8,
+    },
+    /// The AEAD tag did not verify: wrong passphrase, or a share altered with a valid checksum.
+    #[error("the passphrase is wrong")]
+    Authentication,
+    /// The KDF itself failed (out of memory, for instance).
+    #[error("key derivation failed: {0}")]
+    Kdf(String),
+}
+
+/// Argon2id cost parameters, validated against the decoder caps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Params {
+    memory_kib: u32,
+    iterations: u8,
+    lanes: u8,
+}
+
+impl Argon2Params {
+    /// The documented defaults (512 MiB, 3 passes, 4 lanes).
+    pub const DEFAULT: Argon2Params = Argon2Params {
+        memory_kib: DEFAULT_MEMORY_KIB,
+        iterations: DEFAULT_ITERATIONS,
+        lanes: DEFAULT_LANES,
+    };
+
+    /// Validates parameters: within RFC 9106 minimums and below this decoder's caps.
+    pub fn new(memory_kib: u32, iterations: u8, lanes: u8) -> Result<Self, CryptoError> {
+        if lanes == 0 || lanes > MAX_LANES {
+            return Err(CryptoError::InvalidParams(format!(
+                "Argon2 lanes must be 1 to {MAX_LANES}, not {lanes}"
+            )));
+        }
+        if iterations == 0 {
+            return Err(CryptoError::InvalidParams(
+                "Argon2 passes must be at least 1".into(),
+            ));
+        }
+        if memory_kib < 8 * u32::from(lanes) {
+            return Err(CryptoError::InvalidParams(format!(
+                "Argon2 memory must be at least 8 KiB per lane, not {memory_kib} KiB"
+            )));
+        }
+        if memory_kib > MAX_MEMORY_KIB || iterations > MAX_ITERATIONS {
+            return Err(CryptoError::TooExpensive {
+                memory_kib,
+                iterations,
+            });
+        }
+        Ok(Argon2Params {
+            memory_kib,
+            iterations,
+            lanes,
+        })
+    }
+
+    /// Memory in KiB.
+    pub fn memory_kib(&self) -> u32 {
+        self.memory_kib
+    }
+
+    /// Number of passes.
+    pub fn iterations(&self) -> u8 {
+        self.iterations
+    }
+
+    /// Number of lanes.
+    pub fn lanes(&self) -> u8 {
+        self.lanes
+    }
+}
+
+/// How the key of a share is derived from its passphrase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kdf {
+    /// No passphrase: the key is 32 zero bytes and the share has no confidentiality.
+    None,
+    /// Argon2id version 0x13.
+    Argon2id(Argon2Params),
+}
+
+/// A 256-bit share key; zeroized on drop, never printed.
+pub struct Key(Zeroizing<[u8; KEY_LEN]>);
+
+/// Derives the key of one share from its passphrase and salt.
+pub fn derive_key(
+    kdf: &Kdf,
+    passphrase: &Passphrase,
+    salt: &[u8; SALT_LEN],
+) -> Result<Key, CryptoError> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    match kdf {
+        Kdf::None => {}
+        Kdf::Argon2id(p) => {
+            let params = Params::new(
+                p.memory_kib,
+                u32::from(p.iterations),
+                u32::from(p.lanes),
+                Some(KEY_LEN),
+            )
+            .map_err(|e| CryptoError::InvalidParams(e.to_string()))?;
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password_into(passphrase.as_bytes(), salt, key.as_mut_slice())
+                .map_err(|e| CryptoError::Kdf(e.to_string()))?;
+        }
+    }
+    Ok(Key(key))
+}
+
+/// Encrypts `plaintext`, binding `aad`; returns ciphertext followed by the 16-byte tag.
+pub fn seal(
+    key: &Key,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let cipher = XChaCha20Poly1305::new(&(*key.0).into());
+    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
+    out.extend_from_slice(plaintext);
+    let tag = cipher
+        .encrypt_inout_detached(&XNonce::from(*nonce), aad, out.as_mut_slice().into())
+        .map_err(|_| CryptoError::Kdf("encryption failed".into()))?;
+    out.extend_from_slice(tag.as_slice());
+    Ok(out)
+}
+
+/// Decrypts ciphertext-with-tag, checking `aad`; the plaintext is zeroized on drop.
+pub fn open(
+    key: &Key,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let split = sealed
+        .len()
+        .checked_sub(TAG_LEN)
+        .ok_or(CryptoError::Authentication)?;
+    let (ciphertext, tag) = sealed.split_at(split);
+    let tag = Tag::try_from(tag).map_err(|_| CryptoError::Authentication)?;
+    let cipher = XChaCha20Poly1305::new(&(*key.0).into());
+    let mut buffer = Zeroizing::new(ciphertext.to_vec());
+    cipher
+        .decrypt_inout_detached(
+            &XNonce::from(*nonce),
+            aad,
+            buffer.as_mut_slice().into(),
+            &tag,
+        )
+        .map_err(|_| CryptoError::Authentication)?;
+    Ok(buffer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Kdf {
+        Kdf::Argon2id(Argon2Params::new(64, 1, 1).unwrap())
+    }
+
+    #[test]
+    fn seal_open_round_trip_and_wrong_key() {
+        let pass = Passphrase::new("correct horse");
+        let salt = [7u8; SALT_LEN];
+        let key = derive_key(&small(), &pass, &salt).unwrap();
+        let sealed = seal(&key, &[1; NONCE_LEN], b"header", b"share bytes").unwrap();
+        assert_eq!(sealed.len(), 11 + TAG_LEN);
+        let opened = open(&key, &[1; NONCE_LEN], b"header", &sealed).unwrap();
+        assert_eq!(opened.as_slice(), b"share bytes");
+
+        let wrong = derive_key(&small(), &Passphrase::new("wrong horse"), &salt).unwrap();
+        assert_eq!(
+            open(&wrong, &[1; NONCE_LEN], b"header", &sealed).unwrap_err(),
+            CryptoError::Authentication
+        );
+        // The associated data is bound: a changed header fails as well.
+        assert_eq!(
+            open(&key, &[1; NONCE_LEN], b"headex", &sealed).unwrap_err(),
+            CryptoError::Authentication
+        );
+        assert!(open(&key, &[1; NONCE_LEN], b"header", &sealed[..3]).is_err());
+    }
+
+    #[test]
+    fn argon2id_matches_reference_cli() {
+        // Expected keys from the reference C implementation (Debian `argon2`):
+        //   echo -n password | argon2 somesaltsomesalt -id -m 6 -t 2 -p 1 -l 32 -r
+        let kdf = Kdf::Argon2id(Argon2Params::new(64, 2, 1).unwrap());
+        let key = derive_key(&kdf, &Passphrase::new("password"), b"somesaltsomesalt").unwrap();
+        assert_eq!(
+            hex::encode(*key.0),
+            "1a98fba8e6394425c9bdc333a9c750aaf811df070f5fb4a5788e1cf4db5793a1"
+        );
+        // The passphrase is NFKD-normalised first: U+00E4 becomes "a" + U+0308, as in
+        //   printf 'pa\xcc\x88ssword' | argon2 somesaltsomesalt -id -m 10 -t 3 -p 4 -l 32 -r
+        let kdf = Kdf::Argon2id(Argon2Params::new(1024, 3, 4).unwrap());
+        let key = derive_key(&kdf, &Passphrase::new("p\u{e4}ssword"), b"somesaltsomesalt").unwrap();
+        assert_eq!(
+            hex::encode(*key.0),
+            "4d1e3b2f28105865c9cb257cbbc19193101e6023265b8e1dade41b36cd7379ff"
+        );
+    }
+
+    #[test]
+    fn params_caps() {
+        assert!(matches!(
+            Argon2Params::new(MAX_MEMORY_KIB + 1, 1, 1),
+            Err(CryptoError::TooExpensive { .. })
+        ));
+        assert!(matches!(
+            Argon2Params::new(1024, MAX_ITERATIONS + 1, 1),
+            Err(CryptoError::TooExpensive { .. })
+        ));
+        assert!(Argon2Params::new(1024, 0, 1).is_err());
+        assert!(Argon2Params::new(1024, 1, 0).is_err());
+        assert!(Argon2Params::new(31, 1, 4).is_err());
+        assert!(Argon2Params::new(MAX_MEMORY_KIB, MAX_ITERATIONS, MAX_LANES).is_ok());
+    }
+}

@@ -1,0 +1,150 @@
+//! The top-level error and the one place where errors become exit codes and hints.
+
+use crate::armor::ArmorError;
+use crate::format::FormatError;
+use crate::input::InputError;
+use crate::output::OutputError;
+use crate::passphrase::PassphraseError;
+use crate::secret::SecretError;
+use crate::set::SetError;
+use crate::shamir::ShamirError;
+use crate::terminal::{self, TerminalError};
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a check failed (shares disagree, sets mixed, not genuine, self-check failed).
+pub const EXIT_CHECK_FAILED: u8 = 1;
+/// Exit code: bad usage, or unreadable or invalid input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: a wrong passphrase.
+pub const EXIT_WRONG_PASSPHRASE: u8 = 3;
+
+/// Any failure of a command. Messages never contain secret material.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Arguments that do not fit together.
+    #[error("{0}")]
+    Usage(String),
+    /// A share or input file that cannot be read or decoded.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A problem with a group of shares.
+    #[error(transparent)]
+    Set(#[from] SetError),
+    /// Bad seed input.
+    #[error("the secret input is not valid: {0}")]
+    Secret(#[from] SecretError),
+    /// Bad passphrase input.
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseError),
+    /// Output could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The terminal could not be used.
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
+    /// Splitting failed.
+    #[error("splitting failed: {0}")]
+    Split(ShamirError),
+    /// Encoding a share failed.
+    #[error("encoding a share failed: {0}")]
+    Encode(FormatError),
+    /// The written set did not read back as it should: nothing was kept.
+    #[error("the shares did not pass the read-back check ({0}); the output folder was not created")]
+    SelfCheck(String),
+    /// Writing to standard output failed.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(String),
+}
+
+impl Error {
+    /// The documented exit code (docs/CLI.md).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Set(e) => match e {
+                SetError::WrongPassphrase { .. } => EXIT_WRONG_PASSPHRASE,
+                SetError::Mixed(_)
+                | SetError::Conflict { .. }
+                | SetError::HeaderDisagrees { .. }
+                | SetError::Inconsistent(_)
+                | SetError::Ambiguous { .. }
+                | SetError::BadSecret(_) => EXIT_CHECK_FAILED,
+                SetError::Empty
+                | SetError::Duplicate { .. }
+                | SetError::TooFew { .. }
+                | SetError::Kdf { .. }
+                | SetError::Shamir(_) => EXIT_BAD_INPUT,
+            },
+            Error::SelfCheck(_) | Error::Split(_) | Error::Encode(_) => EXIT_CHECK_FAILED,
+            Error::Usage(_)
+            | Error::Input(_)
+            | Error::Secret(_)
+            | Error::Passphrase(_)
+            | Error::Output(_)
+            | Error::Terminal(_)
+            | Error::Stdout(_) => EXIT_BAD_INPUT,
+        }
+    }
+
+    /// A second line telling the user what to do, where there is something useful to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Set(SetError::WrongPassphrase { .. }) => Some(
+                "passphrases are case-sensitive; check the keyboard layout and Caps Lock. A share \
+                 altered by someone also fails this way."
+                    .into(),
+            ),
+            Error::Set(SetError::TooFew { need, .. }) => {
+                Some(format!("bring at least {need} different shares of the same set"))
+            }
+            Error::Set(SetError::Mixed(_)) => {
+                Some("give only shares of one set; 'coldshard inspect' shows each share's set".into())
+            }
+            Error::Set(SetError::Ambiguous { .. }) => {
+                Some("add one more share of the set so that the odd one can be named".into())
+            }
+            Error::Input(InputError::Share { source, .. }) => match source {
+                ArmorError::LineCheck { line } => Some(format!(
+                    "compare line {line:02} character by character with the paper sheet"
+                )),
+                ArmorError::Format(FormatError::Damaged) => Some(
+                    "every line passed its own check, so compare the line numbers and line order with the sheet"
+                        .into(),
+                ),
+                ArmorError::Format(FormatError::TooExpensive(_)) => Some(
+                    "a genuine coldshard share never asks for this much; treat the file as hostile".into(),
+                ),
+                ArmorError::UnknownVersion(_) | ArmorError::Format(FormatError::UnknownVersion(_)) => {
+                    Some("a newer coldshard may read it; docs/FORMAT.md lists the versions".into())
+                }
+                _ => None,
+            },
+            Error::Secret(SecretError::UnknownWord { suggestions, .. }) => {
+                if suggestions.is_empty() {
+                    None
+                } else if terminal::stderr_is_terminal() {
+                    Some(format!("did you mean {}?", suggestions.join(", ")))
+                } else {
+                    // Suggestions hint at a secret word: never into a pipe or a log.
+                    Some("run at a terminal to see the closest valid words".into())
+                }
+            }
+            Error::Secret(SecretError::WordCount { .. }) => Some(
+                "if the secret is not a mnemonic, say so with --secret-format hex or --secret-format raw"
+                    .into(),
+            ),
+            Error::Output(OutputError::FolderNotEmpty(_)) => {
+                Some("choose a new folder name; existing shares are never overwritten".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// Prints `error: ...` and, if any, `hint: ...` to stderr.
+    pub fn report(&self) {
+        eprintln!("error: {self}");
+        if let Some(hint) = self.hint() {
+            eprintln!("hint: {hint}");
+        }
+    }
+}

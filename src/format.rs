@@ -1,0 +1,407 @@
+//! Share format v1: the binary encoding of one encrypted share (docs/FORMAT.md is normative).
+//!
+//! ```text
+//! offset  len  field
+//!      0    4  magic "CSHR"
+//!      4    1  format version = 1
+//!      5    8  set id
+//!     13    1  share index x (1..=255)
+//!     14    1  threshold T (1..=255)
+//!     15    1  share count N (T..=255, x <= N)
+//!     16    1  secret kind (1 bip39, 2 hex, 3 raw)
+//!     17    2  secret length L, big-endian
+//!     19    1  KDF id (0 none, 1 Argon2id v0x13)
+//!     20    4  KDF memory in KiB, big-endian
+//!     24    1  KDF passes
+//!     25    1  KDF lanes
+//!     26   16  KDF salt
+//!     42   24  XChaCha20-Poly1305 nonce
+//!     66    L  ciphertext of the share's y values
+//!   66+L   16  Poly1305 tag (associated data: bytes 0..66)
+//!   82+L    4  check: SHA-256(bytes 0..82+L), first 4 bytes
+//! ```
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::crypto::{self, Argon2Params, CryptoError, Kdf, NONCE_LEN, SALT_LEN, TAG_LEN};
+use crate::passphrase::Passphrase;
+use crate::secret::SecretKind;
+use crate::shamir::{ShareCount, ShareIndex, SharePoint, Threshold};
+
+/// The four bytes every coldshard share starts with.
+pub const MAGIC: [u8; 4] = *b"CSHR";
+/// The format version this module writes.
+pub const VERSION: u8 = 1;
+/// Length of the public header (the associated data).
+pub const HEADER_LEN: usize = 66;
+/// Length of the trailing check.
+pub const CHECK_LEN: usize = 4;
+/// Bytes of a share besides the secret length.
+pub const OVERHEAD: usize = HEADER_LEN + TAG_LEN + CHECK_LEN;
+
+const KDF_NONE: u8 = 0;
+const KDF_ARGON2ID: u8 = 1;
+
+/// Identifies one share set: all shares of a split carry the same random set id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SetId([u8; 8]);
+
+impl SetId {
+    /// A fresh random set id from the OS CSPRNG.
+    pub fn random() -> Result<Self, FormatError> {
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id).map_err(|e| FormatError::Random(e.to_string()))?;
+        Ok(SetId(id))
+    }
+    /// A set id from its bytes.
+    pub fn from_bytes(bytes: [u8; 8]) -> Self {
+        SetId(bytes)
+    }
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 8] {
+        &self.0
+    }
+}
+
+impl fmt::Display for SetId {
+    /// Upper-case hex in four groups: `1A2B-3C4D-5E6F-7A8B`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = hex::encode_upper(self.0);
+        write!(f, "{}-{}-{}-{}", &h[0..4], &h[4..8], &h[8..12], &h[12..16])
+    }
+}
+
+/// Errors decoding a binary share. Each is a distinct verdict (see tests/vectors).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FormatError {
+    /// Not a coldshard share at all.
+    #[error("it is not a coldshard share (wrong magic bytes)")]
+    NotAShare,
+    /// A version this build does not know.
+    #[error("it uses share format version {0}, which this coldshard does not know (it reads version 1)")]
+    UnknownVersion(u8),
+    /// Fewer bytes than the header announces.
+    #[error("it is truncated ({have} bytes, {want} expected)")]
+    Truncated {
+        /// Bytes present.
+        have: usize,
+        /// Bytes expected.
+        want: usize,
+    },
+    /// More bytes than the header announces.
+    #[error("it has {0} bytes of trailing data")]
+    TrailingData(usize),
+    /// The whole-share check does not match: the bytes were damaged.
+    #[error("it is damaged (its checksum does not match)")]
+    Damaged,
+    /// A field with a value v1 does not allow.
+    #[error("it is invalid: {0}")]
+    Invalid(String),
+    /// KDF parameters above the cap.
+    #[error("it is refused: {0}")]
+    TooExpensive(CryptoError),
+    /// The OS random number generator failed.
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
+}
+
+/// The public part of a share: everything before the ciphertext.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareHeader {
+    /// The set this share belongs to.
+    pub set_id: SetId,
+    /// This share's x coordinate.
+    pub index: ShareIndex,
+    /// Shares needed to rebuild.
+    pub threshold: Threshold,
+    /// Shares in the set.
+    pub count: ShareCount,
+    /// Kind of secret.
+    pub kind: SecretKind,
+    /// Secret payload length in bytes.
+    pub secret_len: u16,
+    /// Key derivation.
+    pub kdf: Kdf,
+    /// KDF salt.
+    pub salt: [u8; SALT_LEN],
+    /// AEAD nonce.
+    pub nonce: [u8; NONCE_LEN],
+}
+
+impl ShareHeader {
+    /// The 66 header bytes, which are also the AEAD associated data.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut b = [0u8; HEADER_LEN];
+        b[0..4].copy_from_slice(&MAGIC);
+        b[4] = VERSION;
+        b[5..13].copy_from_slice(self.set_id.as_bytes());
+        b[13] = self.index.get();
+        b[14] = self.threshold.get();
+        b[15] = self.count.get();
+        b[16] = self.kind.code();
+        b[17..19].copy_from_slice(&self.secret_len.to_be_bytes());
+        match self.kdf {
+            Kdf::None => b[19] = KDF_NONE,
+            Kdf::Argon2id(p) => {
+                b[19] = KDF_ARGON2ID;
+                b[20..24].copy_from_slice(&p.memory_kib().to_be_bytes());
+                b[24] = p.iterations();
+                b[25] = p.lanes();
+            }
+        }
+        b[26..42].copy_from_slice(&self.salt);
+        b[42..66].copy_from_slice(&self.nonce);
+        b
+    }
+
+    /// Parses and validates the header of a v1 share (magic and version already checked).
+    fn parse(b: &[u8; HEADER_LEN]) -> Result<Self, FormatError> {
+        let invalid = |s: &str| FormatError::Invalid(s.to_string());
+        let index = ShareIndex::new(b[13]).ok_or_else(|| invalid("share index 0"))?;
+        let threshold = Threshold::new(b[14]).ok_or_else(|| invalid("threshold 0"))?;
+        let count = ShareCount::new(b[15]).ok_or_else(|| invalid("share count 0"))?;
+        if threshold.get() > count.get() {
+            return Err(invalid("threshold larger than the share count"));
+        }
+        if index.get() > count.get() {
+            return Err(invalid("share index larger than the share count"));
+        }
+        let kind = SecretKind::from_code(b[16]).ok_or_else(|| invalid("unknown secret kind"))?;
+        let secret_len = u16::from_be_bytes([b[17], b[18]]);
+        if !kind.valid_len(usize::from(secret_len)) {
+            return Err(invalid("secret length not allowed for its kind"));
+        }
+        let memory = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
+        let mut salt = [0u8; SALT_LEN];
+        salt.copy_from_slice(&b[26..42]);
+        let kdf = match b[19] {
+            KDF_NONE => {
+                if memory != 0 || b[24] != 0 || b[25] != 0 || salt != [0; SALT_LEN] {
+                    return Err(invalid("KDF 'none' with non-zero parameters or salt"));
+                }
+                Kdf::None
+            }
+            KDF_ARGON2ID => Kdf::Argon2id(Argon2Params::new(memory, b[24], b[25]).map_err(
+                |e| match e {
+                    CryptoError::TooExpensive { .. } => FormatError::TooExpensive(e),
+                    other => FormatError::Invalid(other.to_string()),
+                },
+            )?),
+            _ => return Err(invalid("unknown KDF")),
+        };
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&b[42..66]);
+        Ok(ShareHeader {
+            set_id: SetId::from_bytes([b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12]]),
+            index,
+            threshold,
+            count,
+            kind,
+            secret_len,
+            kdf,
+            salt,
+            nonce,
+        })
+    }
+}
+
+/// One encrypted share: public header plus sealed y values. Holds nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncryptedShare {
+    header: ShareHeader,
+    sealed: Vec<u8>,
+}
+
+impl EncryptedShare {
+    /// Encrypts `point` under `passphrase` with the salt and nonce in `header`.
+    ///
+    /// The CLI always fills salt and nonce from the OS CSPRNG; tests pass fixed ones to
+    /// reproduce the vectors in tests/vectors.
+    pub fn seal(
+        header: ShareHeader,
+        point: &SharePoint,
+        passphrase: &Passphrase,
+    ) -> Result<Self, FormatError> {
+        if point.index() != header.index || point.value().len() != usize::from(header.secret_len) {
+            return Err(FormatError::Invalid(
+                "share point does not match its header".into(),
+            ));
+        }
+        let key = crypto::derive_key(&header.kdf, passphrase, &header.salt)
+            .map_err(|e| FormatError::Invalid(e.to_string()))?;
+        let sealed = crypto::seal(&key, &header.nonce, &header.to_bytes(), point.value())
+            .map_err(|e| FormatError::Invalid(e.to_string()))?;
+        Ok(EncryptedShare { header, sealed })
+    }
+
+    /// Derives the key and decrypts; `CryptoError::Authentication` means a wrong passphrase.
+    pub fn open(&self, passphrase: &Passphrase) -> Result<SharePoint, CryptoError> {
+        let key = crypto::derive_key(&self.header.kdf, passphrase, &self.header.salt)?;
+        let value = crypto::open(&key, &self.header.nonce, &self.header.to_bytes(), &self.sealed)?;
+        Ok(SharePoint::new(self.header.index, value))
+    }
+
+    /// The public header.
+    pub fn header(&self) -> &ShareHeader {
+        &self.header
+    }
+
+    /// The canonical v1 encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN + self.sealed.len() + CHECK_LEN);
+        out.extend_from_slice(&self.header.to_bytes());
+        out.extend_from_slice(&self.sealed);
+        let check = Sha256::digest(&out);
+        out.extend_from_slice(&check[..CHECK_LEN]);
+        out
+    }
+
+    /// Decodes a share strictly: exact length, matching check, canonical fields, KDF under caps.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
+        if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
+            return Err(FormatError::NotAShare);
+        }
+        let version = *bytes.get(4).ok_or(FormatError::Truncated {
+            have: bytes.len(),
+            want: OVERHEAD + 1,
+        })?;
+        if version != VERSION {
+            return Err(FormatError::UnknownVersion(version));
+        }
+        let header: &[u8; HEADER_LEN] = bytes
+            .get(..HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(FormatError::Truncated {
+                have: bytes.len(),
+                want: OVERHEAD + 1,
+            })?;
+        let secret_len = usize::from(u16::from_be_bytes([header[17], header[18]]));
+        let want = OVERHEAD + secret_len;
+        if bytes.len() < want {
+            return Err(FormatError::Truncated {
+                have: bytes.len(),
+                want,
+            });
+        }
+        if bytes.len() > want {
+            return Err(FormatError::TrailingData(bytes.len() - want));
+        }
+        // Check the whole share before looking at fields, so that damage reads as damage.
+        let (body, check) = bytes.split_at(want - CHECK_LEN);
+        if Sha256::digest(body)[..CHECK_LEN] != *check {
+            return Err(FormatError::Damaged);
+        }
+        let header = ShareHeader::parse(header)?;
+        Ok(EncryptedShare {
+            header,
+            sealed: body[HEADER_LEN..].to_vec(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroizing;
+
+    fn sample(kdf: Kdf) -> (EncryptedShare, Passphrase) {
+        let pass = Passphrase::new("pass");
+        let header = ShareHeader {
+            set_id: SetId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8]),
+            index: ShareIndex::new(2).unwrap(),
+            threshold: Threshold::new(2).unwrap(),
+            count: ShareCount::new(3).unwrap(),
+            kind: SecretKind::Raw,
+            secret_len: 3,
+            kdf,
+            salt: if kdf == Kdf::None { [0; 16] } else { [9; 16] },
+            nonce: [8; 24],
+        };
+        let point = SharePoint::new(header.index, Zeroizing::new(vec![10, 20, 30]));
+        (EncryptedShare::seal(header, &point, &pass).unwrap(), pass)
+    }
+
+    fn argon() -> Kdf {
+        Kdf::Argon2id(Argon2Params::new(64, 1, 1).unwrap())
+    }
+
+    #[test]
+    fn round_trip() {
+        for kdf in [Kdf::None, argon()] {
+            let (share, pass) = sample(kdf);
+            let bytes = share.to_bytes();
+            assert_eq!(bytes.len(), OVERHEAD + 3);
+            let back = EncryptedShare::from_bytes(&bytes).unwrap();
+            assert_eq!(back, share);
+            assert_eq!(back.open(&pass).unwrap().value(), &[10, 20, 30]);
+        }
+    }
+
+    #[test]
+    fn every_truncation_and_extension_is_refused() {
+        let bytes = sample(argon()).0.to_bytes();
+        for len in 0..bytes.len() {
+            assert!(EncryptedShare::from_bytes(&bytes[..len]).is_err(), "{len}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(
+            EncryptedShare::from_bytes(&longer),
+            Err(FormatError::TrailingData(1))
+        );
+    }
+
+    #[test]
+    fn every_bit_flip_is_refused() {
+        let bytes = sample(argon()).0.to_bytes();
+        for i in 0..bytes.len() * 8 {
+            let mut b = bytes.clone();
+            b[i / 8] ^= 1 << (i % 8);
+            assert!(EncryptedShare::from_bytes(&b).is_err(), "bit {i}");
+        }
+    }
+
+    /// Re-encodes a header with a field changed and a fresh check, as a hostile tool would.
+    fn forge(mutate: impl Fn(&mut Vec<u8>)) -> Result<EncryptedShare, FormatError> {
+        let mut b = sample(argon()).0.to_bytes();
+        b.truncate(b.len() - CHECK_LEN);
+        mutate(&mut b);
+        let check = Sha256::digest(&b);
+        b.extend_from_slice(&check[..CHECK_LEN]);
+        EncryptedShare::from_bytes(&b)
+    }
+
+    #[test]
+    fn hostile_fields_get_their_own_verdicts() {
+        assert_eq!(forge(|b| b[4] = 2).unwrap_err(), FormatError::UnknownVersion(2));
+        assert!(matches!(forge(|b| b[13] = 0), Err(FormatError::Invalid(_))));
+        assert!(matches!(forge(|b| b[13] = 4), Err(FormatError::Invalid(_))));
+        assert!(matches!(forge(|b| b[14] = 4), Err(FormatError::Invalid(_))));
+        assert!(matches!(forge(|b| b[16] = 9), Err(FormatError::Invalid(_))));
+        assert!(matches!(forge(|b| b[19] = 7), Err(FormatError::Invalid(_))));
+        assert!(matches!(
+            forge(|b| b[20..24].copy_from_slice(&u32::MAX.to_be_bytes())),
+            Err(FormatError::TooExpensive(_))
+        ));
+        assert!(matches!(forge(|b| b[24] = 200), Err(FormatError::TooExpensive(_))));
+        assert!(matches!(forge(|b| b[25] = 0), Err(FormatError::Invalid(_))));
+        assert_eq!(EncryptedShare::from_bytes(b"XSHR\x01"), Err(FormatError::NotAShare));
+    }
+
+    #[test]
+    fn wrong_passphrase_is_an_authentication_error() {
+        let (share, _) = sample(argon());
+        assert_eq!(
+            share.open(&Passphrase::new("nope")).err(),
+            Some(CryptoError::Authentication)
+        );
+    }
+
+    #[test]
+    fn set_id_display() {
+        let id = SetId::from_bytes([0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8b]);
+        assert_eq!(id.to_string(), "1A2B-3C4D-5E6F-7A8B");
+    }
+}

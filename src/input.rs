@@ -1,0 +1,121 @@
+//! Reading SHARE arguments (files or stdin) and the secret input (file, stdin or prompt).
+
+use std::io::Read;
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use crate::armor::{self, ArmorError, Armored};
+use crate::format::EncryptedShare;
+
+/// Largest share file read, in bytes (a 256-byte secret armors to well under 2 KiB).
+pub const MAX_SHARE_FILE: u64 = 64 * 1024;
+
+/// Errors reading input. They name the file.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be read.
+    #[error("cannot read {name}: {reason}")]
+    Io {
+        /// File name as given.
+        name: String,
+        /// OS reason.
+        reason: String,
+    },
+    /// Larger than any share or secret.
+    #[error("{name} is too large ({limit} bytes at most)")]
+    TooLarge {
+        /// File name as given.
+        name: String,
+        /// Limit.
+        limit: u64,
+    },
+    /// `-` given more than once.
+    #[error("standard input ('-') can be given only once")]
+    StdinTwice,
+    /// The share text is not valid.
+    #[error("share {name}: {source}")]
+    Share {
+        /// File name as given.
+        name: String,
+        /// What is wrong.
+        source: ArmorError,
+    },
+}
+
+/// A share read from a SHARE argument, not yet trusted beyond its own checks.
+#[derive(Clone, Debug)]
+pub struct LoadedShare {
+    /// The argument as given ('-' is shown as "standard input").
+    pub name: String,
+    /// The decoded armor.
+    pub armored: Armored,
+}
+
+impl LoadedShare {
+    /// The share itself.
+    pub fn share(&self) -> &EncryptedShare {
+        &self.armored.share
+    }
+
+    /// "share 2 of 5 ('file.txt')": how every message names this share.
+    pub fn describe(&self) -> String {
+        let h = self.share().header();
+        format!("share {} of {} ({})", h.index.get(), h.count.get(), self.name)
+    }
+}
+
+fn display_name(arg: &str) -> String {
+    if arg == "-" {
+        "standard input".to_string()
+    } else {
+        format!("'{arg}'")
+    }
+}
+
+/// Reads at most `limit` bytes from a file or from stdin ("-").
+pub fn read_limited(arg: &str, limit: u64) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    let name = display_name(arg);
+    let io = |e: std::io::Error| InputError::Io {
+        name: name.clone(),
+        reason: e.to_string(),
+    };
+    let mut buf = Zeroizing::new(Vec::new());
+    if arg == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    } else {
+        std::fs::File::open(Path::new(arg))
+            .map_err(io)?
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    }
+    if buf.len() as u64 > limit {
+        return Err(InputError::TooLarge { name, limit });
+    }
+    Ok(buf)
+}
+
+/// Reads and decodes every SHARE argument, in order.
+pub fn read_shares(args: &[String]) -> Result<Vec<LoadedShare>, InputError> {
+    if args.iter().filter(|a| *a == "-").count() > 1 {
+        return Err(InputError::StdinTwice);
+    }
+    args.iter()
+        .map(|arg| {
+            let bytes = read_limited(arg, MAX_SHARE_FILE)?;
+            let armored = armor::decode(&bytes).map_err(|source| InputError::Share {
+                name: display_name(arg),
+                source,
+            })?;
+            Ok(LoadedShare {
+                name: display_name(arg),
+                armored,
+            })
+        })
+        .collect()
+}

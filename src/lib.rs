@@ -1,0 +1,23 @@
+//! coldshard: offline Shamir backup and recovery of cold-wallet seeds.
+//!
+//! Data flows one way: secret input ([`secret`]) → Shamir points ([`shamir`]) → encrypted
+//! shares ([`format`], [`crypto`]) → text armor ([`armor`]) → files ([`output`]); and back
+//! through [`input`] and [`set`], the one gate from untrusted shares to a rebuilt secret.
+//! [`commands`] holds one function per CLI command; [`error`] maps failures to exit codes.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod armor;
+pub mod cli;
+pub mod commands;
+pub mod crypto;
+pub mod error;
+pub mod format;
+pub mod input;
+pub mod output;
+pub mod passphrase;
+pub mod secret;
+pub mod set;
+pub mod shamir;
+pub mod terminal;

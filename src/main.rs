@@ -1,0 +1,29 @@
+//! The `coldshard` binary: parse arguments, run one command, map the result to an exit code.
+
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use coldshard::cli::{Cli, Command};
+use coldshard::commands;
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Generate(args) => commands::generate(args),
+        Command::Split(args) => commands::split(args),
+        Command::Recover(args) => commands::recover(args),
+        Command::Verify(args) => commands::verify(args),
+        Command::Inspect(args) => commands::inspect(args),
+        Command::Demo(args) => commands::demo(args),
+        Command::Completions { shell } => commands::completions(shell),
+        Command::Man { command } => commands::man(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            e.report();
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
