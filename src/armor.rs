@@ -10,7 +10,7 @@ use std::fmt;
 use crc::{CRC_10_ATM, Crc};
 use data_encoding::BASE32_NOPAD;
 
-use crate::format::{EncryptedShare, FormatError};
+use crate::format::{EncryptedShare, FormatError, OVERHEAD};
 
 /// First line of an armored share.
 pub const BEGIN: &str = "-----BEGIN COLDSHARD SHARE-----";
@@ -75,6 +75,9 @@ pub enum ArmorError {
         /// Printed line number.
         line: usize,
     },
+    /// Base32 that is not in canonical form (non-zero unused bits in the last character).
+    #[error("it is not in canonical form (the last character of its last line has unused bits set)")]
+    NonCanonical,
     /// Lines missing at the end (the binary length does not fit).
     #[error("it is truncated or has lines missing")]
     Truncated,
@@ -171,7 +174,16 @@ pub fn encode(share: &EncryptedShare, label: Option<&Label>) -> String {
         out.push('\n');
     }
     out.push('\n');
-    let body = BASE32_NOPAD.encode(&share.to_bytes());
+    out.push_str(&encode_body(&share.to_bytes()));
+    out.push_str(END);
+    out.push('\n');
+    out
+}
+
+/// The numbered body lines for `bytes` (each ending in a newline), without BEGIN/END/header.
+pub fn encode_body(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let body = BASE32_NOPAD.encode(bytes);
     for (i, chunk) in body.as_bytes().chunks(CHARS_PER_LINE).enumerate() {
         let number = i + 1;
         out.push_str(&format!("{number:02}"));
@@ -183,8 +195,6 @@ pub fn encode(share: &EncryptedShare, label: Option<&Label>) -> String {
         out.push_str(&String::from_utf8_lossy(&line_check(number, chunk)));
         out.push('\n');
     }
-    out.push_str(END);
-    out.push('\n');
     out
 }
 
@@ -272,7 +282,7 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
     if data.is_empty() {
         return Err(ArmorError::Truncated);
     }
-    let bytes = BASE32_NOPAD.decode(&data).map_err(|_| ArmorError::Truncated)?;
+    let bytes = decode_base32(&data)?;
     let share = EncryptedShare::from_bytes(&bytes).map_err(|e| match e {
         FormatError::Truncated { .. } => ArmorError::Truncated,
         other => ArmorError::Format(other),
@@ -293,6 +303,26 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
         }
     }
     Ok(Armored { share, label })
+}
+
+/// Strict base32. A text of exactly the length its header announces but with unused bits set is
+/// non-canonical; any other undecodable length means lines are missing.
+fn decode_base32(data: &[u8]) -> Result<Vec<u8>, ArmorError> {
+    let err = match BASE32_NOPAD.decode(data) {
+        Ok(bytes) => return Ok(bytes),
+        Err(e) => e,
+    };
+    let whole = data.len() / 8 * 8;
+    let prefix = BASE32_NOPAD.decode(data.get(..whole).unwrap_or(&[])).unwrap_or_default();
+    let declared = prefix
+        .get(17..19)
+        .map(|b| OVERHEAD + usize::from(u16::from_be_bytes([b[0], b[1]])));
+    match declared {
+        Some(len) if err.kind == data_encoding::DecodeKind::Trailing && (len * 8).div_ceil(5) == data.len() => {
+            Err(ArmorError::NonCanonical)
+        }
+        _ => Err(ArmorError::Truncated),
+    }
 }
 
 /// Parses "NN GGGGG GGGGG GGGGG GGGGG CC" and returns the data characters.

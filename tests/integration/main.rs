@@ -1,0 +1,11 @@
+//! Integration tests: one binary, one module per area, driving the real `coldshard` binary.
+
+mod util;
+
+mod bip39_vectors;
+mod errors;
+mod format_vectors;
+mod leaks;
+mod properties;
+mod pty;
+mod workflows;
