@@ -53,7 +53,9 @@ pub enum ArmorError {
         found: String,
     },
     /// A version this build does not read.
-    #[error("it uses share format version {0}, which this coldshard does not know (it reads version 1)")]
+    #[error(
+        "it uses share format version {0}, which this coldshard does not know (it reads version 1)"
+    )]
     UnknownVersion(String),
     /// A body line that is malformed.
     #[error("line {line:02} of the share is malformed: {reason}")]
@@ -70,13 +72,17 @@ pub enum ArmorError {
         line: usize,
     },
     /// A body line whose check characters do not match: a typo or damage on that line.
-    #[error("line {line:02} of the share has a typo or is damaged (its check characters do not match)")]
+    #[error(
+        "line {line:02} of the share has a typo or is damaged (its check characters do not match)"
+    )]
     LineCheck {
         /// Printed line number.
         line: usize,
     },
     /// Base32 that is not in canonical form (non-zero unused bits in the last character).
-    #[error("it is not in canonical form (the last character of its last line has unused bits set)")]
+    #[error(
+        "it is not in canonical form (the last character of its last line has unused bits set)"
+    )]
     NonCanonical,
     /// Lines missing at the end (the binary length does not fit).
     #[error("it is truncated or has lines missing")]
@@ -212,6 +218,11 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
     if text.contains('\r') {
         return Err(ArmorError::CarriageReturn);
     }
+    // A file cut off anywhere loses its END line: say so, rather than complain about the
+    // half line where the cut fell.
+    if !text.split('\n').any(|line| line == END) {
+        return Err(ArmorError::NoEnd);
+    }
     let text = text.strip_suffix('\n').unwrap_or(text);
     let mut lines = text.split('\n').skip(1).peekable();
 
@@ -313,12 +324,17 @@ fn decode_base32(data: &[u8]) -> Result<Vec<u8>, ArmorError> {
         Err(e) => e,
     };
     let whole = data.len() / 8 * 8;
-    let prefix = BASE32_NOPAD.decode(data.get(..whole).unwrap_or(&[])).unwrap_or_default();
+    let prefix = BASE32_NOPAD
+        .decode(data.get(..whole).unwrap_or(&[]))
+        .unwrap_or_default();
     let declared = prefix
         .get(17..19)
         .map(|b| OVERHEAD + usize::from(u16::from_be_bytes([b[0], b[1]])));
     match declared {
-        Some(len) if err.kind == data_encoding::DecodeKind::Trailing && (len * 8).div_ceil(5) == data.len() => {
+        Some(len)
+            if err.kind == data_encoding::DecodeKind::Trailing
+                && (len * 8).div_ceil(5) == data.len() =>
+        {
             Err(ArmorError::NonCanonical)
         }
         _ => Err(ArmorError::Truncated),
@@ -350,13 +366,17 @@ fn parse_body_line(number: usize, line: &str) -> Result<Vec<u8>, ArmorError> {
     let check = tokens.pop().unwrap_or("");
     let groups = tokens.get(1..).unwrap_or(&[]);
     if check.len() != 2 || !check.bytes().all(|b| ALPHABET.contains(&b)) {
-        return Err(bad("its last group must be two check characters (A-Z, 2-7)"));
+        return Err(bad(
+            "its last group must be two check characters (A-Z, 2-7)",
+        ));
     }
     let mut data = Vec::with_capacity(CHARS_PER_LINE);
     for (i, group) in groups.iter().enumerate() {
         let is_last = i + 1 == groups.len();
         if group.is_empty() || group.len() > GROUP || (!is_last && group.len() != GROUP) {
-            return Err(bad("groups must be 5 characters, separated by single spaces"));
+            return Err(bad(
+                "groups must be 5 characters, separated by single spaces",
+            ));
         }
         for b in group.bytes() {
             if !ALPHABET.contains(&b) {
@@ -441,7 +461,11 @@ mod tests {
                     let mut changed: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
                     changed[row].replace_range(col..col + 1, &(sub as char).to_string());
                     let err = decode(changed.join("\n").as_bytes()).unwrap_err();
-                    assert_eq!(err, ArmorError::LineCheck { line: number }, "row {row} col {col}");
+                    assert_eq!(
+                        err,
+                        ArmorError::LineCheck { line: number },
+                        "row {row} col {col}"
+                    );
                 }
             }
         }
@@ -480,9 +504,15 @@ mod tests {
         let mut lines: Vec<&str> = text.lines().collect();
         let end = lines.len() - 1;
         lines.remove(end - 1);
-        assert_eq!(decode(lines.join("\n").as_bytes()).unwrap_err(), ArmorError::Truncated);
+        assert_eq!(
+            decode(lines.join("\n").as_bytes()).unwrap_err(),
+            ArmorError::Truncated
+        );
         let lower = text.replacen("01 ", "01 a", 1);
-        assert!(matches!(decode(lower.as_bytes()), Err(ArmorError::BadLine { line: 1, .. })));
+        assert!(matches!(
+            decode(lower.as_bytes()),
+            Err(ArmorError::BadLine { line: 1, .. })
+        ));
     }
 
     #[test]

@@ -30,31 +30,47 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make a new BIP39 mnemonic from the operating system's CSPRNG.
-    #[command(after_help = "Examples:\n  coldshard generate\n  coldshard generate --words 12 --out seed.txt")]
+    #[command(
+        after_help = "Examples:\n  coldshard generate\n  coldshard generate --words 12 --out seed.txt"
+    )]
     Generate(GenerateArgs),
     /// Split seed material into T-of-N passphrase-encrypted shares.
-    #[command(after_help = "Examples:\n  coldshard split -t 2 -n 3 --out shares/            (asks for the seed and three passphrases)\n  coldshard split -t 3 -n 5 --in seed.txt --out shares/ --generate-passphrases\n  coldshard split -t 2 -n 3 --in - --out shares/ --passphrase-file pass.txt < seed.txt")]
+    #[command(
+        after_help = "Examples:\n  coldshard split -t 2 -n 3 --out shares/            (asks for the seed and three passphrases)\n  coldshard split -t 3 -n 5 --in seed.txt --out shares/ --generate-passphrases\n  coldshard split -t 2 -n 3 --in - --out shares/ --passphrase-file pass.txt < seed.txt"
+    )]
     Split(SplitArgs),
     /// Rebuild the secret from at least T shares.
-    #[command(after_help = "Examples:\n  coldshard recover s/share-1-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --reveal\n  coldshard recover s/share-*.txt --passphrase-file pass.txt --out seed.txt")]
+    #[command(
+        after_help = "Examples:\n  coldshard recover s/share-1-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --reveal\n  coldshard recover s/share-*.txt --passphrase-file pass.txt --out seed.txt"
+    )]
     Recover(RecoverArgs),
     /// Check that shares are intact and their passphrases right, revealing nothing.
-    #[command(after_help = "Examples:\n  coldshard verify share-2-of-5.txt\n  coldshard verify s/share-1-of-3.txt s/share-2-of-3.txt --passphrase-file pass.txt --json")]
+    #[command(
+        after_help = "Examples:\n  coldshard verify share-2-of-5.txt\n  coldshard verify s/share-1-of-3.txt s/share-2-of-3.txt --passphrase-file pass.txt --json"
+    )]
     Verify(VerifyArgs),
     /// Show the public header of shares; needs no passphrase.
-    #[command(after_help = "Examples:\n  coldshard inspect share-2-of-5.txt\n  coldshard inspect shares/*.txt --json")]
+    #[command(
+        after_help = "Examples:\n  coldshard inspect share-2-of-5.txt\n  coldshard inspect shares/*.txt --json"
+    )]
     Inspect(InspectArgs),
     /// Run split, recover and verify on a built-in BIP39 test mnemonic.
-    #[command(after_help = "Examples:\n  coldshard demo\n  coldshard demo --out /tmp/coldshard-demo")]
+    #[command(
+        after_help = "Examples:\n  coldshard demo\n  coldshard demo --out /tmp/coldshard-demo"
+    )]
     Demo(DemoArgs),
     /// Print a shell completion script.
-    #[command(after_help = "Examples:\n  coldshard completions bash > /etc/bash_completion.d/coldshard\n  coldshard completions zsh > ~/.zfunc/_coldshard")]
+    #[command(
+        after_help = "Examples:\n  coldshard completions bash > /etc/bash_completion.d/coldshard\n  coldshard completions zsh > ~/.zfunc/_coldshard"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff) of coldshard or of one command.
-    #[command(after_help = "Examples:\n  coldshard man > coldshard.1 && man ./coldshard.1\n  coldshard man split > coldshard-split.1")]
+    #[command(
+        after_help = "Examples:\n  coldshard man > coldshard.1 && man ./coldshard.1\n  coldshard man split > coldshard-split.1"
+    )]
     Man {
         /// A command name, for its own page.
         command: Option<String>,

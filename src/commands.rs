@@ -1,6 +1,7 @@
 //! One function per command: read inputs, call the library layers, write outputs.
 
 use std::io::Write;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -100,12 +101,16 @@ fn plan_from_args(args: &SplitArgs) -> Result<SplitPlan, Error> {
     }
     let mut labels = Vec::with_capacity(usize::from(n));
     for l in &args.labels {
-        labels.push(Some(Label::new(l).map_err(|e| Error::Usage(format!("--label '{l}': {e}")))?));
+        labels.push(Some(
+            Label::new(l).map_err(|e| Error::Usage(format!("--label '{l}': {e}")))?,
+        ));
     }
     labels.resize(usize::from(n), None);
     let kdf = if args.no_passphrase {
         if args.kdf_memory.is_some() || args.kdf_iterations.is_some() || args.kdf_lanes.is_some() {
-            return Err(Error::Usage("--kdf-* options have no effect with --no-passphrase".into()));
+            return Err(Error::Usage(
+                "--kdf-* options have no effect with --no-passphrase".into(),
+            ));
         }
         Kdf::None
     } else {
@@ -133,7 +138,9 @@ fn plan_from_args(args: &SplitArgs) -> Result<SplitPlan, Error> {
             kdf,
             labels,
         }),
-        _ => Err(Error::Usage("threshold and share count must be at least 1".into())),
+        _ => Err(Error::Usage(
+            "threshold and share count must be at least 1".into(),
+        )),
     }
 }
 
@@ -155,18 +162,28 @@ fn read_secret(args: &SplitArgs) -> Result<Secret, Error> {
 fn split_passphrases(args: &SplitArgs, plan: &SplitPlan) -> Result<Vec<Passphrase>, Error> {
     let n = usize::from(plan.count.get());
     if args.no_passphrase {
-        warn("--no-passphrase: the shares are NOT encrypted; anyone who gets enough sheets can rebuild the secret");
+        warn(
+            "--no-passphrase: the shares are NOT encrypted; anyone who gets enough sheets can rebuild the secret",
+        );
         return Ok((0..n).map(|_| Passphrase::empty()).collect());
     }
     if let Some(path) = &args.passphrase_file {
         let list = passphrase::read_file(path, n)?;
-        if n > 1 && list.iter().all(|p| list.first().is_some_and(|q| p.same_as(q))) {
-            warn("one passphrase for every share: each custodian then knows the passphrase of all the others");
+        if n > 1
+            && list
+                .iter()
+                .all(|p| list.first().is_some_and(|q| p.same_as(q)))
+        {
+            warn(
+                "one passphrase for every share: each custodian then knows the passphrase of all the others",
+            );
         }
         return Ok(list);
     }
     if args.generate_passphrases {
-        return (0..n).map(|_| passphrase::generate().map_err(Error::from)).collect();
+        return (0..n)
+            .map(|_| passphrase::generate().map_err(Error::from))
+            .collect();
     }
     (0..n)
         .map(|i| {
@@ -186,19 +203,31 @@ fn describe_new_share(plan: &SplitPlan, i: usize) -> String {
 
 fn random<const N: usize>() -> Result<[u8; N], Error> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| Error::Split(shamir::ShamirError::Random(e.to_string())))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| Error::Split(shamir::ShamirError::Random(e.to_string())))?;
     Ok(b)
 }
 
 /// Splits, encrypts, writes into a temporary folder, reads everything back, checks every
 /// T-subset, and only then renames the folder into place.
-fn split_into(out: &Path, secret: &Secret, plan: &SplitPlan, passphrases: &[Passphrase]) -> Result<(SetId, PathBuf), Error> {
-    let points = shamir::split(secret.payload(), plan.threshold, plan.count).map_err(Error::Split)?;
+fn split_into(
+    out: &Path,
+    secret: &Secret,
+    plan: &SplitPlan,
+    passphrases: &[Passphrase],
+) -> Result<(SetId, PathBuf), Error> {
+    let points =
+        shamir::split(secret.payload(), plan.threshold, plan.count).map_err(Error::Split)?;
     let set_id = SetId::random().map_err(Error::Encode)?;
-    let secret_len = u16::try_from(secret.payload().len()).map_err(|_| Error::Usage("secret too long".into()))?;
+    let secret_len = u16::try_from(secret.payload().len())
+        .map_err(|_| Error::Usage("secret too long".into()))?;
     let mut texts = Vec::with_capacity(points.len());
     for (i, (point, pass)) in points.iter().zip(passphrases).enumerate() {
-        progress(&format!("Encrypting share {} of {}...", i + 1, plan.count.get()));
+        progress(&format!(
+            "Encrypting share {} of {}...",
+            i + 1,
+            plan.count.get()
+        ));
         let header = ShareHeader {
             set_id,
             index: point.index(),
@@ -207,7 +236,11 @@ fn split_into(out: &Path, secret: &Secret, plan: &SplitPlan, passphrases: &[Pass
             kind: secret.kind(),
             secret_len,
             kdf: plan.kdf,
-            salt: if plan.kdf == Kdf::None { [0; SALT_LEN] } else { random::<SALT_LEN>()? },
+            salt: if plan.kdf == Kdf::None {
+                [0; SALT_LEN]
+            } else {
+                random::<SALT_LEN>()?
+            },
             nonce: random::<NONCE_LEN>()?,
         };
         let share = EncryptedShare::seal(header, point, pass).map_err(Error::Encode)?;
@@ -226,16 +259,26 @@ fn split_into(out: &Path, secret: &Secret, plan: &SplitPlan, passphrases: &[Pass
     // Read back from disk, decrypt with the passphrase given, and rebuild from every T-subset.
     let mut reread = Vec::with_capacity(written.len());
     for (i, ((share, _), path)) in texts.iter().zip(&written).enumerate() {
-        progress(&format!("Checking share {} of {} from disk...", i + 1, plan.count.get()));
+        progress(&format!(
+            "Checking share {} of {} from disk...",
+            i + 1,
+            plan.count.get()
+        ));
         let name = plan.file_name(i);
         let bytes = input::read_limited(&path.to_string_lossy(), input::MAX_SHARE_FILE)?;
         let back = armor::decode(&bytes).map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
         if back.share != *share {
-            return Err(Error::SelfCheck(format!("{name} differs from what was written")));
+            return Err(Error::SelfCheck(format!(
+                "{name} differs from what was written"
+            )));
         }
         let point = back
             .share
-            .open(passphrases.get(i).ok_or_else(|| Error::SelfCheck("passphrase missing".into()))?)
+            .open(
+                passphrases
+                    .get(i)
+                    .ok_or_else(|| Error::SelfCheck("passphrase missing".into()))?,
+            )
             .map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
         reread.push(point);
     }
@@ -249,10 +292,12 @@ fn kdf_text(kdf: &Kdf) -> String {
     match kdf {
         Kdf::None => "none (shares are not encrypted)".into(),
         Kdf::Argon2id(p) => format!(
-            "Argon2id, {} MiB, {} passes, {} lanes",
+            "Argon2id, {} MiB, {} pass{}, {} lane{}",
             p.memory_kib() / 1024,
             p.iterations(),
-            p.lanes()
+            if p.iterations() == 1 { "" } else { "es" },
+            p.lanes(),
+            if p.lanes() == 1 { "" } else { "s" }
         ),
     }
 }
@@ -284,7 +329,12 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
         dir.display()
     );
     for i in 0..usize::from(n) {
-        let label = plan.labels.get(i).and_then(Option::as_ref).map(|l| format!("  ({l})")).unwrap_or_default();
+        let label = plan
+            .labels
+            .get(i)
+            .and_then(Option::as_ref)
+            .map(|l| format!("  ({l})"))
+            .unwrap_or_default();
         summary.push_str(&format!("  {}{label}\n", plan.file_name(i)));
     }
     print(&summary)?;
@@ -298,7 +348,10 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
 }
 
 /// Passphrases for shares being opened: from the file, or asked per share at the terminal.
-fn opening_passphrases(file: Option<&PathBuf>, shares: &[LoadedShare]) -> Result<Vec<Passphrase>, Error> {
+fn opening_passphrases(
+    file: Option<&PathBuf>,
+    shares: &[LoadedShare],
+) -> Result<Vec<Passphrase>, Error> {
     if let Some(path) = file {
         return Ok(passphrase::read_file(path, shares.len())?);
     }
@@ -312,7 +365,10 @@ fn opening_passphrases(file: Option<&PathBuf>, shares: &[LoadedShare]) -> Result
 }
 
 /// Decrypts every share with its passphrase, in order; the first failure names its share.
-fn unlock_all(shares: &[LoadedShare], passphrases: &[Passphrase]) -> Result<Vec<SharePoint>, Error> {
+fn unlock_all(
+    shares: &[LoadedShare],
+    passphrases: &[Passphrase],
+) -> Result<Vec<SharePoint>, Error> {
     shares
         .iter()
         .zip(passphrases)
@@ -324,7 +380,10 @@ fn unlock_all(shares: &[LoadedShare], passphrases: &[Passphrase]) -> Result<Vec<
 }
 
 /// Reads, validates, unlocks and rebuilds: shared by `recover` and `demo`.
-fn rebuild(share_args: &[String], passphrase_file: Option<&PathBuf>) -> Result<(ShareSet, Secret), Error> {
+fn rebuild(
+    share_args: &[String],
+    passphrase_file: Option<&PathBuf>,
+) -> Result<(ShareSet, Secret), Error> {
     let set = set::validate(input::read_shares(share_args)?)?;
     set.require_threshold()?;
     let passphrases = opening_passphrases(passphrase_file, set.shares())?;
@@ -335,13 +394,15 @@ fn rebuild(share_args: &[String], passphrase_file: Option<&PathBuf>) -> Result<(
 
 /// `coldshard recover`.
 pub fn recover(args: RecoverArgs) -> Result<(), Error> {
-    if let Some(out) = &args.out {
-        if out.exists() {
-            return Err(output::OutputError::Exists(out.display().to_string()).into());
-        }
+    if let Some(out) = args.out.as_ref().filter(|o| o.exists()) {
+        return Err(output::OutputError::Exists(out.display().to_string()).into());
     }
     let (set, secret) = rebuild(&args.shares, args.passphrase_file.as_ref())?;
-    let indices: Vec<String> = set.shares().iter().map(|s| s.share().header().index.to_string()).collect();
+    let indices: Vec<String> = set
+        .shares()
+        .iter()
+        .map(|s| s.share().header().index.to_string())
+        .collect();
     let summary = format!(
         "Rebuilt the secret of set {} ({}) from shares {}. Fingerprint: {}",
         set.set_id(),
@@ -364,25 +425,34 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `coldshard verify`.
+/// `coldshard verify`: every share is checked on its own; all failures are reported.
 pub fn verify(args: VerifyArgs) -> Result<(), Error> {
     let shares = input::read_shares(&args.shares)?;
     set::refuse_duplicates(&shares)?;
     let passphrases = opening_passphrases(args.passphrase_file.as_ref(), &shares)?;
-    let points = unlock_all(&shares, &passphrases)?;
-    drop(points);
+    let results: Vec<Result<(), set::SetError>> = shares
+        .iter()
+        .zip(&passphrases)
+        .map(|(s, p)| {
+            progress(&format!("Deriving the key of {}...", s.describe()));
+            set::unlock_one(s, p).map(drop)
+        })
+        .collect();
+    let ok = results.iter().all(Result::is_ok);
     if args.json {
         let list: Vec<_> = shares
             .iter()
-            .map(|s| {
+            .zip(&results)
+            .map(|(s, r)| {
                 let mut v = share_json(s);
-                v["intact"] = json!(true);
-                v["passphrase_correct"] = json!(true);
+                v["intact"] = json!(!matches!(r, Err(set::SetError::Kdf { .. })));
+                v["passphrase_correct"] = json!(r.is_ok());
+                v["error"] = json!(r.as_ref().err().map(ToString::to_string));
                 v
             })
             .collect();
-        print(&format!("{}\n", json!({ "ok": true, "shares": list })))?;
-    } else {
+        print(&format!("{}\n", json!({ "ok": ok, "shares": list })))?;
+    } else if ok {
         let mut text = String::new();
         for s in &shares {
             let h = s.share().header();
@@ -400,7 +470,12 @@ pub fn verify(args: VerifyArgs) -> Result<(), Error> {
         }
         print(&text)?;
     }
-    Ok(())
+    let failures: Vec<set::SetError> = results.into_iter().filter_map(Result::err).collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Several(failures))
+    }
 }
 
 fn share_json(s: &LoadedShare) -> serde_json::Value {
@@ -459,10 +534,14 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
     let dir = match args.out {
         Some(dir) => {
             output::check_target_free(&dir)?;
-            std::fs::create_dir_all(&dir).map_err(|e| output::OutputError::Io {
-                path: dir.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(|e| output::OutputError::Io {
+                    path: dir.display().to_string(),
+                    reason: e.to_string(),
+                })?;
             dir
         }
         None => tempfile::Builder::new()
@@ -475,7 +554,8 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
             .keep(),
     };
     let secret = Secret::parse(DEMO_MNEMONIC.as_bytes(), InputFormat::Bip39)?;
-    let kdf = Kdf::Argon2id(Argon2Params::new(8 * 1024, 1, 1).map_err(|e| Error::Usage(e.to_string()))?);
+    let kdf =
+        Kdf::Argon2id(Argon2Params::new(8 * 1024, 1, 1).map_err(|e| Error::Usage(e.to_string()))?);
     let names = ["alice", "bob", "carol", "dave", "erin"];
     let plan = SplitPlan {
         threshold: Threshold::new(3).ok_or_else(|| Error::Usage("threshold".into()))?,
@@ -483,26 +563,55 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         kdf,
         labels: names.iter().map(|n| Label::new(n).ok()).collect(),
     };
-    let pass_texts: Vec<String> = names.iter().map(|n| format!("demo passphrase of {n}")).collect();
+    let pass_texts: Vec<String> = names
+        .iter()
+        .map(|n| format!("demo passphrase of {n}"))
+        .collect();
     let passphrases: Vec<Passphrase> = pass_texts.iter().map(|p| Passphrase::new(p)).collect();
     let shares_dir = dir.join("shares");
-    println!("coldshard demo: the official BIP39 test mnemonic \"void come effort ... involve unfold\" (24 words).");
-    println!("The demo uses a LOW key-derivation cost (Argon2id, 8 MiB, 1 pass) to run in seconds;");
-    println!("real splits use {}.\n", kdf_text(&Kdf::Argon2id(Argon2Params::DEFAULT)));
+    println!(
+        "coldshard demo: the official BIP39 test mnemonic \"void come effort ... involve unfold\" (24 words)."
+    );
+    println!(
+        "The demo uses a LOW key-derivation cost (Argon2id, 8 MiB, 1 pass) to run in seconds;"
+    );
+    println!(
+        "real splits use {}.\n",
+        kdf_text(&Kdf::Argon2id(Argon2Params::DEFAULT))
+    );
     let (set_id, shares_dir) = split_into(&shares_dir, &secret, &plan, &passphrases)?;
-    println!("1. split: 3-of-5 set {set_id} written to '{}', every file read back and every 3-subset checked.", shares_dir.display());
+    println!(
+        "1. split: 3-of-5 set {set_id} written to '{}', every file read back and every 3-subset checked.",
+        shares_dir.display()
+    );
     let pass_file = dir.join("demo-passphrases.txt");
-    output::write_new_file(&pass_file, format!("{}\n", pass_texts.join("\n")).as_bytes())?;
+    output::write_new_file(
+        &pass_file,
+        format!("{}\n", pass_texts.join("\n")).as_bytes(),
+    )?;
 
-    let file = |i: usize| shares_dir.join(plan.file_name(i)).to_string_lossy().into_owned();
+    let file = |i: usize| {
+        shares_dir
+            .join(plan.file_name(i))
+            .to_string_lossy()
+            .into_owned()
+    };
     let chosen = [file(0), file(2), file(4)];
     let pick_file = dir.join("demo-passphrases-1-3-5.txt");
-    output::write_new_file(&pick_file, format!("{}\n{}\n{}\n", pass_texts[0], pass_texts[2], pass_texts[4]).as_bytes())?;
+    output::write_new_file(
+        &pick_file,
+        format!("{}\n{}\n{}\n", pass_texts[0], pass_texts[2], pass_texts[4]).as_bytes(),
+    )?;
     let (_, rebuilt) = rebuild(&chosen, Some(&pick_file))?;
     if rebuilt.render()? != secret.render()? {
-        return Err(Error::SelfCheck("the demo recovered a different mnemonic".into()));
+        return Err(Error::SelfCheck(
+            "the demo recovered a different mnemonic".into(),
+        ));
     }
-    println!("2. recover: shares 1, 3 and 5 rebuilt the mnemonic exactly (fingerprint {}).", rebuilt.fingerprint());
+    println!(
+        "2. recover: shares 1, 3 and 5 rebuilt the mnemonic exactly (fingerprint {}).",
+        rebuilt.fingerprint()
+    );
 
     let all: Vec<String> = (0..5).map(file).collect();
     let shares = input::read_shares(&all)?;
@@ -510,8 +619,18 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
     println!("3. verify: all five shares are intact and open with their passphrases.\n");
     println!("Files are in '{}'. Try:", dir.display());
     println!("  coldshard inspect {}", file(1));
-    println!("  coldshard verify {} --passphrase-file {}", file(1), dir.join("demo-passphrases.txt").display());
-    println!("  coldshard recover {} {} {} --passphrase-file {} --reveal", chosen[0], chosen[1], chosen[2], pick_file.display());
+    println!(
+        "  coldshard verify {} --passphrase-file {}",
+        file(1),
+        dir.join("demo-passphrases.txt").display()
+    );
+    println!(
+        "  coldshard recover {} {} {} --passphrase-file {} --reveal",
+        chosen[0],
+        chosen[1],
+        chosen[2],
+        pick_file.display()
+    );
     Ok(())
 }
 
@@ -531,7 +650,10 @@ pub fn man(command: Option<String>) -> Result<(), Error> {
         Some(name) => top
             .find_subcommand(&name)
             .cloned()
-            .map(|sub| sub.name(format!("coldshard-{name}")))
+            .map(|sub| {
+                sub.name(format!("coldshard-{name}"))
+                    .version(env!("CARGO_PKG_VERSION"))
+            })
             .ok_or_else(|| Error::Usage(format!("there is no command '{name}'")))?,
     };
     let mut buf = Vec::new();

@@ -52,29 +52,39 @@ pub enum Error {
     /// The written set did not read back as it should: nothing was kept.
     #[error("the shares did not pass the read-back check ({0}); the output folder was not created")]
     SelfCheck(String),
+    /// Several shares failed their checks (verify); each is reported on its own line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))]
+    Several(Vec<SetError>),
     /// Writing to standard output failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(String),
+}
+
+/// Exit codes of the set layer's verdicts.
+fn set_exit_code(e: &SetError) -> u8 {
+    match e {
+        SetError::WrongPassphrase { .. } => EXIT_WRONG_PASSPHRASE,
+        SetError::Mixed(_)
+        | SetError::Conflict { .. }
+        | SetError::HeaderDisagrees { .. }
+        | SetError::Inconsistent(_)
+        | SetError::Ambiguous { .. }
+        | SetError::BadSecret(_) => EXIT_CHECK_FAILED,
+        SetError::Empty
+        | SetError::Duplicate { .. }
+        | SetError::TooFew { .. }
+        | SetError::Kdf { .. }
+        | SetError::Shamir(_) => EXIT_BAD_INPUT,
+    }
 }
 
 impl Error {
     /// The documented exit code (docs/CLI.md).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Set(e) => match e {
-                SetError::WrongPassphrase { .. } => EXIT_WRONG_PASSPHRASE,
-                SetError::Mixed(_)
-                | SetError::Conflict { .. }
-                | SetError::HeaderDisagrees { .. }
-                | SetError::Inconsistent(_)
-                | SetError::Ambiguous { .. }
-                | SetError::BadSecret(_) => EXIT_CHECK_FAILED,
-                SetError::Empty
-                | SetError::Duplicate { .. }
-                | SetError::TooFew { .. }
-                | SetError::Kdf { .. }
-                | SetError::Shamir(_) => EXIT_BAD_INPUT,
-            },
+            // The first failing share decides, as it would if it were checked alone.
+            Error::Several(all) => all.first().map(set_exit_code).unwrap_or(EXIT_CHECK_FAILED),
+            Error::Set(e) => set_exit_code(e),
             Error::SelfCheck(_) | Error::Split(_) | Error::Encode(_) => EXIT_CHECK_FAILED,
             Error::Usage(_)
             | Error::Input(_)

@@ -80,7 +80,9 @@ pub enum FormatError {
     #[error("it is not a coldshard share (wrong magic bytes)")]
     NotAShare,
     /// A version this build does not know.
-    #[error("it uses share format version {0}, which this coldshard does not know (it reads version 1)")]
+    #[error(
+        "it uses share format version {0}, which this coldshard does not know (it reads version 1)"
+    )]
     UnknownVersion(u8),
     /// Fewer bytes than the header announces.
     #[error("it is truncated ({have} bytes, {want} expected)")]
@@ -239,7 +241,12 @@ impl EncryptedShare {
     /// Derives the key and decrypts; `CryptoError::Authentication` means a wrong passphrase.
     pub fn open(&self, passphrase: &Passphrase) -> Result<SharePoint, CryptoError> {
         let key = crypto::derive_key(&self.header.kdf, passphrase, &self.header.salt)?;
-        let value = crypto::open(&key, &self.header.nonce, &self.header.to_bytes(), &self.sealed)?;
+        let value = crypto::open(
+            &key,
+            &self.header.nonce,
+            &self.header.to_bytes(),
+            &self.sealed,
+        )?;
         Ok(SharePoint::new(self.header.index, value))
     }
 
@@ -375,7 +382,10 @@ mod tests {
 
     #[test]
     fn hostile_fields_get_their_own_verdicts() {
-        assert_eq!(forge(|b| b[4] = 2).unwrap_err(), FormatError::UnknownVersion(2));
+        assert_eq!(
+            forge(|b| b[4] = 2).unwrap_err(),
+            FormatError::UnknownVersion(2)
+        );
         assert!(matches!(forge(|b| b[13] = 0), Err(FormatError::Invalid(_))));
         assert!(matches!(forge(|b| b[13] = 4), Err(FormatError::Invalid(_))));
         assert!(matches!(forge(|b| b[14] = 4), Err(FormatError::Invalid(_))));
@@ -385,9 +395,15 @@ mod tests {
             forge(|b| b[20..24].copy_from_slice(&u32::MAX.to_be_bytes())),
             Err(FormatError::TooExpensive(_))
         ));
-        assert!(matches!(forge(|b| b[24] = 200), Err(FormatError::TooExpensive(_))));
+        assert!(matches!(
+            forge(|b| b[24] = 200),
+            Err(FormatError::TooExpensive(_))
+        ));
         assert!(matches!(forge(|b| b[25] = 0), Err(FormatError::Invalid(_))));
-        assert_eq!(EncryptedShare::from_bytes(b"XSHR\x01"), Err(FormatError::NotAShare));
+        assert_eq!(
+            EncryptedShare::from_bytes(b"XSHR\x01"),
+            Err(FormatError::NotAShare)
+        );
     }
 
     #[test]

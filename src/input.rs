@@ -61,7 +61,12 @@ impl LoadedShare {
     /// "share 2 of 5 ('file.txt')": how every message names this share.
     pub fn describe(&self) -> String {
         let h = self.share().header();
-        format!("share {} of {} ({})", h.index.get(), h.count.get(), self.name)
+        format!(
+            "share {} of {} ({})",
+            h.index.get(),
+            h.count.get(),
+            self.name
+        )
     }
 }
 

@@ -13,7 +13,9 @@ pub enum OutputError {
     #[error("'{0}' already exists; coldshard never overwrites it")]
     Exists(String),
     /// The target folder exists and is not empty.
-    #[error("the output folder '{0}' already exists and is not empty; coldshard never overwrites shares")]
+    #[error(
+        "the output folder '{0}' already exists and is not empty; coldshard never overwrites shares"
+    )]
     FolderNotEmpty(String),
     /// Any I/O failure.
     #[error("cannot write '{path}': {reason}")]
@@ -68,11 +70,20 @@ impl PendingFolder {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if !parent.is_dir() {
+            return Err(OutputError::Io {
+                path: target.display().to_string(),
+                reason: format!("the folder '{}' does not exist", parent.display()),
+            });
+        }
         let temp = tempfile::Builder::new()
             .prefix(".coldshard-incomplete-")
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&parent)
-            .map_err(io_err(&parent))?;
+            .map_err(|e| OutputError::Io {
+                path: target.display().to_string(),
+                reason: std::io::Error::from(e.kind()).to_string(),
+            })?;
         Ok(PendingFolder {
             target: target.to_path_buf(),
             temp: Some(temp),
@@ -96,7 +107,10 @@ impl PendingFolder {
 
     /// Renames the temporary folder to the target; dropping without commit deletes it.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        let temp = self.temp.take().ok_or_else(|| OutputError::Exists(self.target.display().to_string()))?;
+        let temp = self
+            .temp
+            .take()
+            .ok_or_else(|| OutputError::Exists(self.target.display().to_string()))?;
         check_target_free(&self.target)?;
         let staged = temp.path().to_path_buf();
         File::open(&staged)
@@ -145,8 +159,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("seed.txt");
         write_new_file(&p, b"one").unwrap();
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(matches!(write_new_file(&p, b"two"), Err(OutputError::Exists(_))));
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(matches!(
+            write_new_file(&p, b"two"),
+            Err(OutputError::Exists(_))
+        ));
         assert_eq!(fs::read(&p).unwrap(), b"one");
     }
 
@@ -158,7 +178,10 @@ mod tests {
         pending.write("a.txt", b"a").unwrap();
         assert!(!target.exists());
         pending.commit().unwrap();
-        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         assert_eq!(fs::read(target.join("a.txt")).unwrap(), b"a");
         assert!(matches!(
             PendingFolder::create(&target),

@@ -38,7 +38,9 @@ pub enum PassphraseError {
         line: usize,
     },
     /// Wrong number of lines for the shares at hand.
-    #[error("passphrase file '{path}' has {lines} lines; it needs one line per share ({needed}), or a single line for all")]
+    #[error(
+        "passphrase file '{path}' has {lines} lines; it needs one line per share ({needed}), or a single line for all"
+    )]
     LineCount {
         /// File path.
         path: String,

@@ -113,9 +113,7 @@ pub enum SecretError {
         suggestions: Vec<&'static str>,
     },
     /// All words valid, but the checksum does not match.
-    #[error(
-        "the mnemonic's checksum does not match: a word is wrong, missing or out of order"
-    )]
+    #[error("the mnemonic's checksum does not match: a word is wrong, missing or out of order")]
     Checksum,
     /// Hex text that is not valid hex.
     #[error("the hex secret is not valid: {0}")]
@@ -171,7 +169,10 @@ impl Secret {
     }
 
     /// Rebuilds a secret from a recovered payload, checking it (the BIP39 checksum for words).
-    pub fn from_payload(kind: SecretKind, payload: Zeroizing<Vec<u8>>) -> Result<Secret, SecretError> {
+    pub fn from_payload(
+        kind: SecretKind,
+        payload: Zeroizing<Vec<u8>>,
+    ) -> Result<Secret, SecretError> {
         if !kind.valid_len(payload.len()) {
             return Err(SecretError::BadPayload(kind.name()));
         }
@@ -285,8 +286,19 @@ fn looks_like_mnemonic(t: &str) -> bool {
             >= words.len()
 }
 
+/// The text without surrounding whitespace and an optional `0x` prefix.
+fn strip_hex_prefix(t: &str) -> &str {
+    let t = t.trim();
+    t.strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t)
+}
+
 fn looks_like_hex(t: &str) -> bool {
-    let mut digits = t.chars().filter(|c| !c.is_whitespace()).peekable();
+    let mut digits = strip_hex_prefix(t)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .peekable();
     digits.peek().is_some() && digits.all(|c| c.is_ascii_hexdigit())
 }
 
@@ -321,8 +333,8 @@ fn parse_mnemonic(t: &str) -> Result<Secret, SecretError> {
         }
         joined.push_str(w);
     }
-    let mnemonic = bip39::Mnemonic::parse_in_normalized(list, &joined)
-        .map_err(|_| SecretError::Checksum)?;
+    let mnemonic =
+        bip39::Mnemonic::parse_in_normalized(list, &joined).map_err(|_| SecretError::Checksum)?;
     let (entropy, len) = mnemonic.to_entropy_array();
     let entropy = Zeroizing::new(entropy);
     Ok(Secret::from_entropy(&entropy[..len]))
@@ -341,19 +353,25 @@ fn suggest(word: &str) -> Vec<&'static str> {
 }
 
 fn parse_hex(t: &str) -> Result<Secret, SecretError> {
-    let digits: Zeroizing<String> = Zeroizing::new(t.chars().filter(|c| !c.is_whitespace()).collect());
+    let digits: Zeroizing<String> = Zeroizing::new(
+        strip_hex_prefix(t)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect(),
+    );
     if digits.is_empty() {
         return Err(SecretError::Empty);
     }
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(SecretError::Hex(format!(
             "it has an odd number of digits ({})",
             digits.len()
         )));
     }
-    let bytes = Zeroizing::new(hex::decode(digits.as_bytes()).map_err(|_| {
-        SecretError::Hex("it contains characters other than 0-9 and a-f".into())
-    })?);
+    let bytes =
+        Zeroizing::new(hex::decode(digits.as_bytes()).map_err(|_| {
+            SecretError::Hex("it contains characters other than 0-9 and a-f".into())
+        })?);
     Secret::from_bytes(SecretKind::Hex, &bytes)
 }
 
@@ -376,7 +394,10 @@ mod tests {
     fn mnemonic_errors() {
         let bad_word = ABOUT.replace("about", "abuot");
         match Secret::parse(bad_word.as_bytes(), InputFormat::Auto) {
-            Err(SecretError::UnknownWord { position, suggestions }) => {
+            Err(SecretError::UnknownWord {
+                position,
+                suggestions,
+            }) => {
                 assert_eq!(position, 12);
                 assert_eq!(suggestions.first(), Some(&"about"));
             }
@@ -400,6 +421,9 @@ mod tests {
         assert_eq!(s.kind(), SecretKind::Hex);
         assert_eq!(s.payload(), &[0xde, 0xad, 0xbe, 0xef]);
         assert_eq!(&s.render().unwrap()[..], b"deadbeef\n");
+        let prefixed = Secret::parse(b"0xDEADBEEF\n", InputFormat::Auto).unwrap();
+        assert_eq!(prefixed.kind(), SecretKind::Hex);
+        assert_eq!(prefixed.payload(), &[0xde, 0xad, 0xbe, 0xef]);
         assert!(matches!(
             Secret::parse(b"abc", InputFormat::Hex),
             Err(SecretError::Hex(_))
@@ -411,7 +435,10 @@ mod tests {
             Secret::parse(&[7u8; 257], InputFormat::Raw).err(),
             Some(SecretError::TooLong { len: 257 })
         );
-        assert_eq!(Secret::parse(b" \n", InputFormat::Auto).err(), Some(SecretError::Empty));
+        assert_eq!(
+            Secret::parse(b" \n", InputFormat::Auto).err(),
+            Some(SecretError::Empty)
+        );
     }
 
     #[test]

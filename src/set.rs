@@ -30,7 +30,9 @@ pub enum SetError {
         second: String,
     },
     /// Two different shares claiming the same index of one set.
-    #[error("{first} and {second} both claim to be share {index} of set {set} but differ: one of them is not genuine")]
+    #[error(
+        "{first} and {second} both claim to be share {index} of set {set} but differ: one of them is not genuine"
+    )]
     Conflict {
         /// One share.
         first: String,
@@ -42,7 +44,9 @@ pub enum SetError {
         set: SetId,
     },
     /// A share whose public fields disagree with the others of its set.
-    #[error("{share} says {field} is {says} but the other shares of set {set} say {others}: it is damaged or not genuine")]
+    #[error(
+        "{share} says {field} is {says} but the other shares of set {set} say {others}: it is damaged or not genuine"
+    )]
     HeaderDisagrees {
         /// The odd share.
         share: String,
@@ -56,7 +60,7 @@ pub enum SetError {
         set: SetId,
     },
     /// Fewer than T shares.
-    #[error("set {set} needs {need} shares to rebuild the secret, but only {have} were given")]
+    #[error("set {set} needs {need} shares to rebuild the secret, but only {have} {} given: {}", if *.have == 1 { "was" } else { "were" }, .given.join(", "))]
     TooFew {
         /// The set.
         set: SetId,
@@ -64,6 +68,8 @@ pub enum SetError {
         have: usize,
         /// Threshold.
         need: u8,
+        /// The shares given, described.
+        given: Vec<String>,
     },
     /// Wrong passphrase for a share.
     #[error("{share}: the passphrase is wrong")]
@@ -83,7 +89,9 @@ pub enum SetError {
     #[error("{} does not agree with the other shares: it is damaged or not genuine", .0.join(", "))]
     Inconsistent(Vec<String>),
     /// Disagreement that cannot be pinned on one share.
-    #[error("the shares do not agree with each other, and with only {have} shares of a {need}-of-N set coldshard cannot tell which one is wrong")]
+    #[error(
+        "the shares do not agree with each other, and with only {have} shares of a {need}-of-N set coldshard cannot tell which one is wrong"
+    )]
     Ambiguous {
         /// Shares given.
         have: usize,
@@ -155,10 +163,18 @@ pub fn validate(shares: Vec<LoadedShare>) -> Result<ShareSet, SetError> {
             })
         };
         if h.threshold != reference.threshold {
-            return disagree("the threshold", h.threshold.get().to_string(), reference.threshold.get().to_string());
+            return disagree(
+                "the threshold",
+                h.threshold.get().to_string(),
+                reference.threshold.get().to_string(),
+            );
         }
         if h.count != reference.count {
-            return disagree("the share count", h.count.get().to_string(), reference.count.get().to_string());
+            return disagree(
+                "the share count",
+                h.count.get().to_string(),
+                reference.count.get().to_string(),
+            );
         }
         if h.kind != reference.kind || h.secret_len != reference.secret_len {
             return disagree(
@@ -167,7 +183,11 @@ pub fn validate(shares: Vec<LoadedShare>) -> Result<ShareSet, SetError> {
                 reference.kind.describe(usize::from(reference.secret_len)),
             );
         }
-        if let Some(b) = shares.iter().skip(i + 1).find(|b| b.share().header().index == h.index) {
+        if let Some(b) = shares
+            .iter()
+            .skip(i + 1)
+            .find(|b| b.share().header().index == h.index)
+        {
             return Err(SetError::Conflict {
                 first: a.describe(),
                 second: b.describe(),
@@ -209,6 +229,7 @@ impl ShareSet {
                 set: self.set_id(),
                 have: self.shares.len(),
                 need,
+                given: self.shares.iter().map(LoadedShare::describe).collect(),
             });
         }
         Ok(())
@@ -230,7 +251,9 @@ impl ShareSet {
                 .unwrap_or_else(|| format!("share {x}"))
         };
         let payload = shamir::recover(points, self.threshold()).map_err(|e| match e {
-            ShamirError::Inconsistent(odd) => SetError::Inconsistent(odd.into_iter().map(name).collect()),
+            ShamirError::Inconsistent(odd) => {
+                SetError::Inconsistent(odd.into_iter().map(name).collect())
+            }
             ShamirError::Ambiguous => SetError::Ambiguous {
                 have: points.len(),
                 need: self.threshold().get(),
@@ -239,6 +262,7 @@ impl ShareSet {
                 set: self.set_id(),
                 have,
                 need,
+                given: self.shares.iter().map(LoadedShare::describe).collect(),
             },
             other => SetError::Shamir(other),
         })?;

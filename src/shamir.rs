@@ -97,7 +97,9 @@ pub enum ShamirError {
     #[error("share {} does not agree with the other shares", list(.0))]
     Inconsistent(Vec<ShareIndex>),
     /// More than T shares that disagree, with no way to tell which is wrong.
-    #[error("the shares do not agree with each other, and with this few shares coldshard cannot tell which one is wrong")]
+    #[error(
+        "the shares do not agree with each other, and with this few shares coldshard cannot tell which one is wrong"
+    )]
     Ambiguous,
     /// A T-subset rebuilt something other than the secret (split self-check).
     #[error("shares {} do not rebuild the secret", list(.0))]
@@ -171,7 +173,10 @@ pub fn split(
 }
 
 /// Rebuilds the secret from exactly the points given, after our own sanity checks.
-pub fn combine(points: &[&SharePoint], threshold: Threshold) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
+pub fn combine(
+    points: &[&SharePoint],
+    threshold: Threshold,
+) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
     validate(points, threshold)?;
     let shares = points
         .iter()
@@ -214,7 +219,10 @@ fn validate(points: &[&SharePoint], threshold: Threshold) -> Result<(), ShamirEr
 
 /// Rebuilds the secret from `points` in any order. With more than T points it checks that they
 /// all lie on one polynomial and names those that do not.
-pub fn recover(points: &[SharePoint], threshold: Threshold) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
+pub fn recover(
+    points: &[SharePoint],
+    threshold: Threshold,
+) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
     let mut all: Vec<&SharePoint> = points.iter().collect();
     all.sort_by_key(|p| p.index);
     validate(&all, threshold)?;
@@ -246,7 +254,7 @@ pub fn recover(points: &[SharePoint], threshold: Threshold) -> Result<Zeroizing<
             }
         }
     }
-    outcomes.sort_by(|a, b| b.1.cmp(&a.1));
+    outcomes.sort_by_key(|o| std::cmp::Reverse(o.1));
     match outcomes.as_slice() {
         [(_, _, _)] => {}
         [(_, best, members), (_, second, _), ..] if best > second && *best > 1 => {
@@ -269,7 +277,10 @@ pub fn recover(points: &[SharePoint], threshold: Threshold) -> Result<Zeroizing<
 
 /// For very many shares: rebuild from the first T, then check every other share against the
 /// first T - 1 (T - 1 points plus the secret fix the polynomial, so this is exact).
-fn recover_against_base(all: &[&SharePoint], threshold: Threshold) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
+fn recover_against_base(
+    all: &[&SharePoint],
+    threshold: Threshold,
+) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
     let t = usize::from(threshold.get());
     let (base, rest) = all.split_at(t.min(all.len()));
     let secret = combine(base, threshold)?;
@@ -323,7 +334,10 @@ pub fn check_every_subset(
 fn binomial(n: usize, k: usize) -> u128 {
     let k = k.min(n.saturating_sub(k));
     (0..k).fold(1u128, |acc, i| {
-        acc.saturating_mul((n - i) as u128) / (i as u128 + 1)
+        // acc * (n - i) / (i + 1) is exact at every step; once saturated, stay saturated.
+        acc.checked_mul((n - i) as u128)
+            .map(|v| v / (i as u128 + 1))
+            .unwrap_or(u128::MAX)
     })
 }
 
@@ -384,7 +398,12 @@ mod tests {
                 assert!(got.windows(2).all(|w| w[0] < w[1]));
             }
         }
-        assert_eq!(binomial(255, 128), u128::MAX.min(binomial(255, 128)));
+        assert_eq!(binomial(10, 3), 120);
+        assert_eq!(
+            binomial(255, 128),
+            u128::MAX,
+            "saturates instead of overflowing"
+        );
         assert!(binomial(40, 20) > MAX_SUBSETS);
     }
 

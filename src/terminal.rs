@@ -27,7 +27,9 @@ pub enum TerminalError {
     #[error("the two entries of the passphrase for {0} did not match {ATTEMPTS} times")]
     Mismatch(String),
     /// Empty passphrase entered.
-    #[error("an empty passphrase was entered for {0}; use --no-passphrase to split without passphrases")]
+    #[error(
+        "an empty passphrase was entered for {0}; use --no-passphrase to split without passphrases"
+    )]
     Empty(String),
 }
 
@@ -62,7 +64,10 @@ pub fn prompt_hidden(prompt: &str, what: &str) -> Result<Zeroizing<String>, Term
 
 /// Asks for a passphrase (echo off).
 pub fn ask_passphrase(what: &str) -> Result<Passphrase, TerminalError> {
-    let raw = prompt_hidden(&format!("Passphrase for {what}: "), &format!("the passphrase for {what}"))?;
+    let raw = prompt_hidden(
+        &format!("Passphrase for {what}: "),
+        &format!("the passphrase for {what}"),
+    )?;
     Ok(Passphrase::new(&raw))
 }
 
@@ -105,8 +110,12 @@ pub fn say(line: &str) {
 /// Shows `passphrase` to the custodian of `what` once, on the alternate screen, which is
 /// cleared and left when they press Enter, so it stays in no scrollback.
 pub fn show_once(what: &str, passphrase: &Passphrase) -> Result<(), TerminalError> {
-    let mut t = tty().map_err(|_| TerminalError::NoTerminal(format!("showing the passphrase for {what}")))?;
-    let mut reader = BufReader::new(t.try_clone().map_err(|e| TerminalError::Io(e.to_string()))?);
+    let mut t = tty()
+        .map_err(|_| TerminalError::NoTerminal(format!("showing the passphrase for {what}")))?;
+    let mut reader = BufReader::new(
+        t.try_clone()
+            .map_err(|e| TerminalError::Io(e.to_string()))?,
+    );
     let io = |e: std::io::Error| TerminalError::Io(e.to_string());
     let mut wait = |t: &mut File, msg: &str| -> Result<(), TerminalError> {
         write!(t, "{msg}").map_err(io)?;

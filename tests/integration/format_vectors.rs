@@ -92,7 +92,11 @@ fn valid_vectors_reproduce_byte_for_byte() {
             let point = SharePoint::new(header.index, Zeroizing::new(hexv(&s["value_hex"])));
             let pass = Passphrase::new(s["passphrase"].as_str().unwrap());
             let share = EncryptedShare::seal(header, &point, &pass).unwrap();
-            assert_eq!(hex::encode(share.to_bytes()), s["binary_hex"].as_str().unwrap(), "{name}");
+            assert_eq!(
+                hex::encode(share.to_bytes()),
+                s["binary_hex"].as_str().unwrap(),
+                "{name}"
+            );
             let label = s["label"].as_str().map(|l| Label::new(l).unwrap());
             let text = armor::encode(&share, label.as_ref());
             assert_eq!(text, s["armor"].as_str().unwrap(), "{name}");
@@ -152,7 +156,12 @@ fn independent_open(armor_text: &str, passphrase: &str) -> (u8, Vec<u8>) {
     let mut value = b[66..66 + len].to_vec();
     let tag = chacha20poly1305::Tag::try_from(&b[66 + len..82 + len]).unwrap();
     XChaCha20Poly1305::new(&key.into())
-        .decrypt_inout_detached(&XNonce::from(nonce), &b[..66], value.as_mut_slice().into(), &tag)
+        .decrypt_inout_detached(
+            &XNonce::from(nonce),
+            &b[..66],
+            value.as_mut_slice().into(),
+            &tag,
+        )
         .expect("authentic");
     (b[13], value)
 }
@@ -184,9 +193,10 @@ fn interpolate_at_zero(points: &[(u8, Vec<u8>)]) -> Vec<u8> {
     (0..len)
         .map(|k| {
             points.iter().fold(0u8, |acc, (xi, yi)| {
-                let basis = points.iter().filter(|(xj, _)| xj != xi).fold(1u8, |b, (xj, _)| {
-                    gf_mul(b, gf_mul(*xj, gf_inv(xj ^ xi)))
-                });
+                let basis = points
+                    .iter()
+                    .filter(|(xj, _)| xj != xi)
+                    .fold(1u8, |b, (xj, _)| gf_mul(b, gf_mul(*xj, gf_inv(xj ^ xi))));
                 acc ^ gf_mul(basis, yi[k])
             })
         })
@@ -198,7 +208,10 @@ fn an_independent_decoder_reads_the_valid_vectors() {
     for v in load()["valid"].as_array().unwrap() {
         let mut points = Vec::new();
         for s in v["shares"].as_array().unwrap() {
-            let (index, value) = independent_open(s["armor"].as_str().unwrap(), s["passphrase"].as_str().unwrap());
+            let (index, value) = independent_open(
+                s["armor"].as_str().unwrap(),
+                s["passphrase"].as_str().unwrap(),
+            );
             assert_eq!(u64::from(index), s["index"].as_u64().unwrap());
             assert_eq!(hex::encode(&value), s["value_hex"].as_str().unwrap());
             points.push((index, value));
@@ -207,7 +220,10 @@ fn an_independent_decoder_reads_the_valid_vectors() {
         let t = v["threshold"].as_u64().unwrap() as usize;
         for start in 0..=points.len() - t {
             let payload = interpolate_at_zero(&points[start..start + t]);
-            assert_eq!(hex::encode(payload), v["secret"]["payload_hex"].as_str().unwrap());
+            assert_eq!(
+                hex::encode(payload),
+                v["secret"]["payload_hex"].as_str().unwrap()
+            );
         }
     }
 }
@@ -269,17 +285,28 @@ fn invalid_vectors_give_their_exit_codes_through_the_binary() {
     for v in load()["invalid"].as_array().unwrap() {
         let name = v["name"].as_str().unwrap();
         let file = work.write(&format!("{name}.txt"), v["armor"].as_str().unwrap());
-        let pass = work.passfile(&format!("{name}.pass"), &[v["passphrase"].as_str().unwrap()]);
+        let pass = work.passfile(
+            &format!("{name}.pass"),
+            &[v["passphrase"].as_str().unwrap()],
+        );
         let out = coldshard()
             .args(["verify", &file, "--passphrase-file", &pass])
             .output()
             .unwrap();
         let code = v["exit_code"].as_i64().unwrap() as i32;
-        assert_eq!(out.status.code(), Some(code), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.stdout.is_empty(), "{name}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("error: "), "{name}: {stderr}");
-        assert!(stderr.contains(&format!("{name}.txt")), "{name} is not named: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}.txt")),
+            "{name} is not named: {stderr}"
+        );
     }
 }
 
@@ -302,13 +329,20 @@ struct Spec {
 fn kdf_json(kdf: &Kdf) -> Value {
     match kdf {
         Kdf::None => json!({"algorithm": "none"}),
-        Kdf::Argon2id(p) => json!({"algorithm": "argon2id", "memory_kib": p.memory_kib(), "iterations": p.iterations(), "lanes": p.lanes()}),
+        Kdf::Argon2id(p) => {
+            json!({"algorithm": "argon2id", "memory_kib": p.memory_kib(), "iterations": p.iterations(), "lanes": p.lanes()})
+        }
     }
 }
 
 fn reframe(text: &str, bytes: &[u8]) -> String {
     let head: Vec<&str> = text.split("\n\n").take(1).collect();
-    format!("{}\n\n{}{}\n", head[0], armor::encode_body(bytes), armor::END)
+    format!(
+        "{}\n\n{}{}\n",
+        head[0],
+        armor::encode_body(bytes),
+        armor::END
+    )
 }
 
 fn with_check(mut b: Vec<u8>) -> Vec<u8> {
@@ -337,11 +371,20 @@ fn regenerate() {
     for spec in &specs {
         let secret = Secret::parse(spec.input, InputFormat::Auto).unwrap();
         let set_id = SetId::from_bytes(det(&format!("set {}", spec.name)));
-        let points = shamir::split(secret.payload(), Threshold::new(spec.t).unwrap(), ShareCount::new(spec.n).unwrap()).unwrap();
+        let points = shamir::split(
+            secret.payload(),
+            Threshold::new(spec.t).unwrap(),
+            ShareCount::new(spec.n).unwrap(),
+        )
+        .unwrap();
         let mut shares = Vec::new();
         for p in &points {
             let i = p.index().get();
-            let passphrase = if spec.kdf == Kdf::None { String::new() } else { format!("{} passphrase {i} \u{e9}t\u{e9}", spec.name) };
+            let passphrase = if spec.kdf == Kdf::None {
+                String::new()
+            } else {
+                format!("{} passphrase {i} \u{e9}t\u{e9}", spec.name)
+            };
             let header = ShareHeader {
                 set_id,
                 index: p.index(),
@@ -350,17 +393,32 @@ fn regenerate() {
                 kind: secret.kind(),
                 secret_len: secret.payload().len() as u16,
                 kdf: spec.kdf,
-                salt: if spec.kdf == Kdf::None { [0; 16] } else { det(&format!("salt {} {i}", spec.name)) },
+                salt: if spec.kdf == Kdf::None {
+                    [0; 16]
+                } else {
+                    det(&format!("salt {} {i}", spec.name))
+                },
                 nonce: det(&format!("nonce {} {i}", spec.name)),
             };
             let pass = Passphrase::new(&passphrase);
             let share = EncryptedShare::seal(header.clone(), p, &pass).unwrap();
             let mut key = [0u8; 32];
             if let Kdf::Argon2id(a) = spec.kdf {
-                let params = Params::new(a.memory_kib(), a.iterations().into(), a.lanes().into(), Some(32)).unwrap();
-                Argon2::new(Algorithm::Argon2id, Version::V0x13, params).hash_password_into(pass.as_bytes(), &header.salt, &mut key).unwrap();
+                let params = Params::new(
+                    a.memory_kib(),
+                    a.iterations().into(),
+                    a.lanes().into(),
+                    Some(32),
+                )
+                .unwrap();
+                Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                    .hash_password_into(pass.as_bytes(), &header.salt, &mut key)
+                    .unwrap();
             }
-            let label = spec.labels.get(usize::from(i) - 1).map(|l| Label::new(l).unwrap());
+            let label = spec
+                .labels
+                .get(usize::from(i) - 1)
+                .map(|l| Label::new(l).unwrap());
             let text = armor::encode(&share, label.as_ref());
             if first_share.is_none() {
                 first_share = Some((text.clone(), passphrase.clone(), share.clone()));
@@ -401,63 +459,237 @@ fn regenerate() {
     let join = |ls: &[String]| ls.join("\n") + "\n";
     let owned = || lines.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let mut invalid = Vec::new();
-    let mut add = |name: &str, description: &str, armor_text: String, passphrase: &str, verdict: &str, line: Option<u64>, exit: i32| {
+    let mut add = |name: &str,
+                   description: &str,
+                   armor_text: String,
+                   passphrase: &str,
+                   verdict: &str,
+                   line: Option<u64>,
+                   exit: i32| {
         invalid.push(json!({"name": name, "description": description, "armor": armor_text, "passphrase": passphrase, "verdict": verdict, "line": line, "exit_code": exit}));
     };
-    add("wrong-passphrase", "A valid share opened with another passphrase.", text.clone(), "not the passphrase", "wrong-passphrase", None, 3);
+    add(
+        "wrong-passphrase",
+        "A valid share opened with another passphrase.",
+        text.clone(),
+        "not the passphrase",
+        "wrong-passphrase",
+        None,
+        3,
+    );
     let mut l = owned();
     let row = body + 2;
     let c = l[row].as_bytes()[3];
     let sub = if c == b'A' { "B" } else { "A" };
     l[row].replace_range(3..4, sub);
-    add("typo-line-03", "One character of body line 03 changed.", join(&l), &pass, "line-check", Some(3), 2);
+    add(
+        "typo-line-03",
+        "One character of body line 03 changed.",
+        join(&l),
+        &pass,
+        "line-check",
+        Some(3),
+        2,
+    );
     let mut l = owned();
     l.remove(body + 1);
-    add("missing-line-02", "Body line 02 left out.", join(&l), &pass, "missing-line", Some(2), 2);
+    add(
+        "missing-line-02",
+        "Body line 02 left out.",
+        join(&l),
+        &pass,
+        "missing-line",
+        Some(2),
+        2,
+    );
     let mut l = owned();
     l.remove(l.len() - 2);
-    add("last-line-missing", "The last body line left out.", join(&l), &pass, "truncated", None, 2);
+    add(
+        "last-line-missing",
+        "The last body line left out.",
+        join(&l),
+        &pass,
+        "truncated",
+        None,
+        2,
+    );
     let mut l = owned();
     l.pop();
-    add("no-end-line", "The END line left out.", join(&l), &pass, "no-end", None, 2);
-    add("trailing-text", "Text after the END line.", format!("{text}extra\n"), &pass, "trailing-data", None, 2);
-    add("not-a-share", "Some other text.", "hello world\n".into(), &pass, "no-begin", None, 2);
-    add("crlf-line-ends", "Windows line ends.", text.replace('\n', "\r\n"), &pass, "carriage-return", None, 2);
-    add("header-version-2", "The Version header line says 2.", text.replace("Version: 1", "Version: 2"), &pass, "unknown-version", None, 2);
+    add(
+        "no-end-line",
+        "The END line left out.",
+        join(&l),
+        &pass,
+        "no-end",
+        None,
+        2,
+    );
+    add(
+        "trailing-text",
+        "Text after the END line.",
+        format!("{text}extra\n"),
+        &pass,
+        "trailing-data",
+        None,
+        2,
+    );
+    add(
+        "not-a-share",
+        "Some other text.",
+        "hello world\n".into(),
+        &pass,
+        "no-begin",
+        None,
+        2,
+    );
+    add(
+        "crlf-line-ends",
+        "Windows line ends.",
+        text.replace('\n', "\r\n"),
+        &pass,
+        "carriage-return",
+        None,
+        2,
+    );
+    add(
+        "header-version-2",
+        "The Version header line says 2.",
+        text.replace("Version: 1", "Version: 2"),
+        &pass,
+        "unknown-version",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[4] = 2;
-    add("binary-version-2", "The binary version byte is 2 (check recomputed).", reframe(&text, &with_check(b)), &pass, "unknown-version", None, 2);
+    add(
+        "binary-version-2",
+        "The binary version byte is 2 (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "unknown-version",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[0] = b'X';
-    add("bad-magic", "The magic is XSHR (check recomputed).", reframe(&text, &with_check(b)), &pass, "not-a-share", None, 2);
+    add(
+        "bad-magic",
+        "The magic is XSHR (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "not-a-share",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[70] ^= 1;
-    add("damaged-ciphertext", "One ciphertext bit flipped; every line check is valid, the whole-share check is not.", reframe(&text, &b), &pass, "damaged", None, 2);
+    add(
+        "damaged-ciphertext",
+        "One ciphertext bit flipped; every line check is valid, the whole-share check is not.",
+        reframe(&text, &b),
+        &pass,
+        "damaged",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[70] ^= 1;
-    add("altered-ciphertext", "One ciphertext bit flipped and the whole-share check recomputed: only the AEAD tag catches it, which reads as a wrong passphrase.", reframe(&text, &with_check(b)), &pass, "wrong-passphrase", None, 3);
+    add(
+        "altered-ciphertext",
+        "One ciphertext bit flipped and the whole-share check recomputed: only the AEAD tag catches it, which reads as a wrong passphrase.",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "wrong-passphrase",
+        None,
+        3,
+    );
     let mut b = bytes.clone();
     b[20..24].copy_from_slice(&u32::MAX.to_be_bytes());
-    add("kdf-memory-4-tib", "Argon2 memory 0xFFFFFFFF KiB (check recomputed).", reframe(&text, &with_check(b)), &pass, "kdf-too-expensive", None, 2);
+    add(
+        "kdf-memory-4-tib",
+        "Argon2 memory 0xFFFFFFFF KiB (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "kdf-too-expensive",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[24] = 255;
-    add("kdf-255-passes", "Argon2 passes 255 (check recomputed).", reframe(&text, &with_check(b)), &pass, "kdf-too-expensive", None, 2);
+    add(
+        "kdf-255-passes",
+        "Argon2 passes 255 (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "kdf-too-expensive",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[13] = 0;
-    add("index-zero", "Share index 0 (check recomputed).", reframe(&text, &with_check(b)), &pass, "invalid-field", None, 2);
+    add(
+        "index-zero",
+        "Share index 0 (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "invalid-field",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[14] = b[15] + 1;
-    add("threshold-above-count", "Threshold larger than the share count (check recomputed).", reframe(&text, &with_check(b)), &pass, "invalid-field", None, 2);
+    add(
+        "threshold-above-count",
+        "Threshold larger than the share count (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "invalid-field",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[16] = 9;
-    add("unknown-secret-kind", "Secret kind 9 (check recomputed).", reframe(&text, &with_check(b)), &pass, "invalid-field", None, 2);
+    add(
+        "unknown-secret-kind",
+        "Secret kind 9 (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "invalid-field",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b[19] = 0;
-    add("kdf-none-with-parameters", "KDF 0 (none) with non-zero parameters and salt (check recomputed).", reframe(&text, &with_check(b)), &pass, "invalid-field", None, 2);
+    add(
+        "kdf-none-with-parameters",
+        "KDF 0 (none) with non-zero parameters and salt (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "invalid-field",
+        None,
+        2,
+    );
     let mut b = bytes.clone();
     b.push(0);
-    add("trailing-byte", "One byte more than the header announces (check over all but the last 4 bytes).", reframe(&text, &with_check(b)), &pass, "trailing-data", None, 2);
-    add("header-share-mismatch", "The 'Share:' line disagrees with the encoded index.", text.replace("Share: 1 of 3", "Share: 2 of 3"), &pass, "header-mismatch", None, 2);
+    add(
+        "trailing-byte",
+        "One byte more than the header announces, the check recomputed over everything before it.",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "trailing-data",
+        None,
+        2,
+    );
+    add(
+        "header-share-mismatch",
+        "The 'Share:' line disagrees with the encoded index.",
+        text.replace("Share: 1 of 3", "Share: 2 of 3"),
+        &pass,
+        "header-mismatch",
+        None,
+        2,
+    );
     let mut l = owned();
     let last = l.len() - 2;
     let line = l[last].clone();
@@ -478,10 +710,26 @@ fn regenerate() {
     chars[check_start] = alphabet.as_bytes()[c >> 5] as char;
     chars[check_start + 1] = alphabet.as_bytes()[c & 31] as char;
     l[last] = format!("{num}{}", chars.iter().collect::<String>());
-    add("non-canonical-base32", "The last data character has an unused bit set (line check recomputed).", join(&l), &pass, "non-canonical", None, 2);
+    add(
+        "non-canonical-base32",
+        "The last data character has an unused bit set (line check recomputed).",
+        join(&l),
+        &pass,
+        "non-canonical",
+        None,
+        2,
+    );
     let mut l = owned();
     l[body] = l[body].to_lowercase();
-    add("lower-case-body", "Body line 01 in lower case.", join(&l), &pass, "bad-line", Some(1), 2);
+    add(
+        "lower-case-body",
+        "Body line 01 in lower case.",
+        join(&l),
+        &pass,
+        "bad-line",
+        Some(1),
+        2,
+    );
 
     let doc = json!({
         "format": "coldshard share v1",

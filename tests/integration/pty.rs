@@ -63,7 +63,10 @@ fn split_and_recover_with_hidden_prompts() {
     p.send_line("first custodian phrase").unwrap();
     expect(&mut p, "Fingerprint: ", &mut seen);
     seen.push_str(&p.exp_eof().unwrap());
-    assert!(!seen.contains("abandon"), "recover without --reveal showed the words");
+    assert!(
+        !seen.contains("abandon"),
+        "recover without --reveal showed the words"
+    );
     assert!(!seen.contains("custodian phrase"));
 
     // A wrong passphrase at the prompt is exit code 3.
@@ -82,14 +85,29 @@ fn generated_passphrases_are_shown_once_each_and_open_their_shares() {
     let seed = work.write("seed.txt", ABOUT);
     let out = work.path("shares");
     let out_s = out.to_string_lossy().into_owned();
-    let mut args = vec!["split", "-t", "2", "-n", "3", "--in", &seed, "--out", &out_s, "--generate-passphrases"];
+    let mut args = vec![
+        "split",
+        "-t",
+        "2",
+        "-n",
+        "3",
+        "--in",
+        &seed,
+        "--out",
+        &out_s,
+        "--generate-passphrases",
+    ];
     args.extend(FAST_KDF);
     args.extend(["--label", "alice", "--label", "bob", "--label", "carol"]);
     let mut p = spawn(&args);
     let mut seen = String::new();
     let mut generated = Vec::new();
     for (i, who) in ["alice", "bob", "carol"].iter().enumerate() {
-        expect(&mut p, &format!("Passphrase for share {} of 3 ({who})", i + 1), &mut seen);
+        expect(
+            &mut p,
+            &format!("Passphrase for share {} of 3 ({who})", i + 1),
+            &mut seen,
+        );
         expect(&mut p, "Press Enter to show the passphrase. ", &mut seen);
         p.send_line("").unwrap();
         let shown = p.exp_string("Write it down exactly").unwrap();
@@ -103,24 +121,45 @@ fn generated_passphrases_are_shown_once_each_and_open_their_shares() {
         p.send_line("").unwrap();
     }
     seen.push_str(&p.exp_eof().unwrap());
-    assert!(seen.contains("\u{1b}[?1049h") && seen.contains("\u{1b}[?1049l"), "alternate screen not used");
+    assert!(
+        seen.contains("\u{1b}[?1049h") && seen.contains("\u{1b}[?1049l"),
+        "alternate screen not used"
+    );
     assert_ne!(generated[0], generated[1]);
     // Each generated passphrase opens its own share and not another one.
     let pass = work.passfile("gen.txt", &[&generated[0], &generated[1], &generated[2]]);
     let shares: Vec<String> = (1..=3).map(|i| share_path(&out, i, 3)).collect();
-    coldshard().arg("verify").args(&shares).args(["--passphrase-file", &pass]).assert().success();
+    coldshard()
+        .arg("verify")
+        .args(&shares)
+        .args(["--passphrase-file", &pass])
+        .assert()
+        .success();
     let swapped = work.passfile("swapped.txt", &[&generated[1]]);
-    coldshard().args(["verify", &shares[0], "--passphrase-file", &swapped]).assert().code(3);
+    coldshard()
+        .args(["verify", &shares[0], "--passphrase-file", &swapped])
+        .assert()
+        .code(3);
 }
 
 #[test]
 fn word_suggestions_appear_only_on_a_terminal() {
     let work = Work::new();
     let out = work.path("shares").to_string_lossy().into_owned();
-    let mut p = spawn(&["split", "-t", "2", "-n", "2", "--out", &out, "--no-passphrase"]);
+    let mut p = spawn(&[
+        "split",
+        "-t",
+        "2",
+        "-n",
+        "2",
+        "--out",
+        &out,
+        "--no-passphrase",
+    ]);
     p.exp_string("typing is hidden): ").unwrap();
     p.send_line(&ABOUT.replace("about", "abuot")).unwrap();
-    p.exp_string("word 12 of the mnemonic is not a BIP39 word").unwrap();
+    p.exp_string("word 12 of the mnemonic is not a BIP39 word")
+        .unwrap();
     p.exp_string("hint: did you mean about").unwrap();
     p.exp_eof().unwrap();
     assert!(!work.path("shares").exists());

@@ -48,8 +48,18 @@ impl Work {
 
     /// Splits `secret` T-of-N into `out` with one passphrase per share (fast KDF).
     /// Returns the share file paths in index order.
-    pub fn split(&self, out: &str, secret: &str, t: u8, n: u8, passphrases: &[String]) -> Vec<String> {
-        let pass = self.write(&format!("{out}-passphrases.txt"), passphrases.join("\n") + "\n");
+    pub fn split(
+        &self,
+        out: &str,
+        secret: &str,
+        t: u8,
+        n: u8,
+        passphrases: &[String],
+    ) -> Vec<String> {
+        let pass = self.write(
+            &format!("{out}-passphrases.txt"),
+            passphrases.join("\n") + "\n",
+        );
         let outdir = self.path(out);
         coldshard()
             .args(["split", "-t", &t.to_string(), "-n", &n.to_string(), "--out"])
@@ -70,7 +80,9 @@ impl Work {
 
 /// Path of share i of n in `dir`.
 pub fn share_path(dir: &Path, i: u8, n: u8) -> String {
-    dir.join(format!("share-{i}-of-{n}.txt")).to_string_lossy().into_owned()
+    dir.join(format!("share-{i}-of-{n}.txt"))
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Distinct passphrases "pass-1" .. "pass-n".
@@ -79,4 +91,5 @@ pub fn passphrases(n: u8) -> Vec<String> {
 }
 
 /// The 12-word "abandon ... about" test mnemonic.
-pub const ABOUT: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+pub const ABOUT: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
