@@ -620,9 +620,9 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
     println!("Files are in '{}'. Try:", dir.display());
     println!("  coldshard inspect {}", file(1));
     println!(
-        "  coldshard verify {} --passphrase-file {}",
-        file(1),
-        dir.join("demo-passphrases.txt").display()
+        "  coldshard verify {}/share-*-of-5.txt --passphrase-file {}",
+        shares_dir.display(),
+        pass_file.display()
     );
     println!(
         "  coldshard recover {} {} {} --passphrase-file {} --reveal",
