@@ -145,10 +145,12 @@ fn plan_from_args(args: &SplitArgs) -> Result<SplitPlan, Error> {
 }
 
 fn read_secret(args: &SplitArgs) -> Result<Secret, Error> {
+    // Standard input is read as a stream only when it is not a terminal: typing the seed at a
+    // terminal always goes through the hidden prompt, even with `--in -`.
     let bytes = match args.input.as_deref() {
-        Some(source) => input::read_limited(source, MAX_INPUT_LEN as u64)?,
-        None if !terminal::stdin_is_terminal() => input::read_limited("-", MAX_INPUT_LEN as u64)?,
-        None => {
+        Some(source) if source != "-" => input::read_limited(source, MAX_INPUT_LEN as u64)?,
+        _ if !terminal::stdin_is_terminal() => input::read_limited("-", MAX_INPUT_LEN as u64)?,
+        _ => {
             let line = terminal::prompt_hidden(
                 "Seed (BIP39 words or hex; typing is hidden): ",
                 "the seed",

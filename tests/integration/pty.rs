@@ -164,3 +164,26 @@ fn word_suggestions_appear_only_on_a_terminal() {
     p.exp_eof().unwrap();
     assert!(!work.path("shares").exists());
 }
+
+#[test]
+fn in_dash_at_a_terminal_still_hides_the_seed() {
+    let work = Work::new();
+    let out = work.path("shares").to_string_lossy().into_owned();
+    let mut p = spawn(&[
+        "split",
+        "-t",
+        "2",
+        "-n",
+        "2",
+        "--in",
+        "-",
+        "--out",
+        &out,
+        "--no-passphrase",
+    ]);
+    p.exp_string("typing is hidden): ").unwrap();
+    p.send_line(ABOUT).unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("any 2 rebuild it"), "{rest}");
+    assert!(!rest.contains("abandon"), "the seed was echoed: {rest}");
+}
