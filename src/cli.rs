@@ -41,7 +41,7 @@ pub enum Command {
     Split(SplitArgs),
     /// Rebuild the secret from at least T shares.
     #[command(
-        after_help = "Examples:\n  coldshard recover s/share-1-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --reveal\n  coldshard recover s/share-*.txt --passphrase-file pass.txt --out seed.txt"
+        after_help = "Examples:\n  coldshard recover s/share-1-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --reveal\n  coldshard recover s/share-2-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt --passphrase-file pass.txt --out seed.txt"
     )]
     Recover(RecoverArgs),
     /// Check that shares are intact and their passphrases right, revealing nothing.

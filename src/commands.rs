@@ -1,7 +1,7 @@
 //! One function per command: read inputs, call the library layers, write outputs.
 
 use std::io::Write;
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -212,11 +212,14 @@ fn random<const N: usize>() -> Result<[u8; N], Error> {
 
 /// Splits, encrypts, writes into a temporary folder, reads everything back, checks every
 /// T-subset, and only then renames the folder into place.
+/// `before_commit` runs after every check and before the folder appears (split shows the
+/// generated passphrases there, so that a set never exists whose passphrases were not shown).
 fn split_into(
     out: &Path,
     secret: &Secret,
     plan: &SplitPlan,
     passphrases: &[Passphrase],
+    before_commit: impl FnOnce() -> Result<(), Error>,
 ) -> Result<(SetId, PathBuf), Error> {
     let points =
         shamir::split(secret.payload(), plan.threshold, plan.count).map_err(Error::Split)?;
@@ -286,6 +289,7 @@ fn split_into(
     }
     shamir::check_every_subset(&reread, plan.threshold, secret.payload())
         .map_err(|e| Error::SelfCheck(e.to_string()))?;
+    before_commit()?;
     let dir = pending.commit()?;
     Ok((set_id, dir))
 }
@@ -315,17 +319,27 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
     }
     let secret = read_secret(&args)?;
     let passphrases = split_passphrases(&args, &plan)?;
-    let (set_id, dir) = split_into(&args.out, &secret, &plan, &passphrases)?;
+    let show_generated = || {
+        if args.generate_passphrases {
+            for (i, pass) in passphrases.iter().enumerate() {
+                terminal::show_once(&describe_new_share(&plan, i), pass)?;
+            }
+            terminal::say("All passphrases were shown once and cleared from the screen.");
+        }
+        Ok(())
+    };
+    let (set_id, dir) = split_into(&args.out, &secret, &plan, &passphrases, show_generated)?;
 
     let (t, n) = (plan.threshold.get(), plan.count.get());
     let mut summary = format!(
-        "Split the secret ({}) into {n} shares; any {t} rebuild it.\n\
+        "Split the secret ({}) into {n} share{}; any {t} rebuild it.\n\
          Set:         {set_id}\n\
          Fingerprint: {}  (write it down: recover prints it too)\n\
          Key derivation: {}\n\
          Checked:     every file read back from disk and decrypted; every {t} of the {n} shares rebuild the secret.\n\
          Files in '{}':\n",
         secret.describe(),
+        if n == 1 { "" } else { "s" },
         secret.fingerprint(),
         kdf_text(&plan.kdf),
         dir.display()
@@ -340,44 +354,63 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
         summary.push_str(&format!("  {}{label}\n", plan.file_name(i)));
     }
     print(&summary)?;
-    if args.generate_passphrases {
-        for (i, pass) in passphrases.iter().enumerate() {
-            terminal::show_once(&describe_new_share(&plan, i), pass)?;
-        }
-        eprintln!("All {n} passphrases were shown once and cleared from the screen.");
-    }
     Ok(())
 }
 
-/// Passphrases for shares being opened: from the file, or asked per share at the terminal.
-fn opening_passphrases(
-    file: Option<&PathBuf>,
+/// Opens each share, in order: with its passphrase-file line, or asking at the terminal, where
+/// each passphrase is checked at once and may be retyped (so nobody retypes because of a later
+/// custodian's mistake). Returns one result per share.
+fn open_each(
     shares: &[LoadedShare],
-) -> Result<Vec<Passphrase>, Error> {
-    if let Some(path) = file {
-        return Ok(passphrase::read_file(path, shares.len())?);
+    passphrase_file: Option<&PathBuf>,
+) -> Result<Vec<Result<SharePoint, set::SetError>>, Error> {
+    let from_file = match passphrase_file {
+        Some(path) => Some(passphrase::read_file(path, shares.len())?),
+        None => None,
+    };
+    let mut results = Vec::with_capacity(shares.len());
+    for (i, share) in shares.iter().enumerate() {
+        let given = from_file.as_ref().and_then(|list| list.get(i));
+        let result = match (given, share.share().header().kdf) {
+            (Some(pass), _) => {
+                progress(&format!("Deriving the key of {}...", share.describe()));
+                set::unlock_one(share, pass)
+            }
+            (None, Kdf::None) => set::unlock_one(share, &Passphrase::empty()),
+            (None, Kdf::Argon2id(_)) => open_at_terminal(share)?,
+        };
+        results.push(result);
     }
-    shares
-        .iter()
-        .map(|s| match s.share().header().kdf {
-            Kdf::None => Ok(Passphrase::empty()),
-            Kdf::Argon2id(_) => terminal::ask_passphrase(&s.describe()).map_err(Error::from),
-        })
-        .collect()
+    Ok(results)
 }
 
-/// Decrypts every share with its passphrase, in order; the first failure names its share.
-fn unlock_all(
+fn open_at_terminal(share: &LoadedShare) -> Result<Result<SharePoint, set::SetError>, Error> {
+    let mut tries_left = terminal::ATTEMPTS;
+    loop {
+        let pass = terminal::ask_passphrase(&share.describe())?;
+        progress(&format!("Deriving the key of {}...", share.describe()));
+        tries_left -= 1;
+        match set::unlock_one(share, &pass) {
+            Err(set::SetError::WrongPassphrase { .. }) if tries_left > 0 => {
+                terminal::say(&format!(
+                    "That passphrase does not open {}; please type it again ({tries_left} {} left).",
+                    share.describe(),
+                    if tries_left == 1 { "try" } else { "tries" }
+                ))
+            }
+            other => return Ok(other),
+        }
+    }
+}
+
+/// Opens every share and stops at the first failure, which names its share.
+fn open_all(
     shares: &[LoadedShare],
-    passphrases: &[Passphrase],
+    passphrase_file: Option<&PathBuf>,
 ) -> Result<Vec<SharePoint>, Error> {
-    shares
-        .iter()
-        .zip(passphrases)
-        .map(|(s, p)| {
-            progress(&format!("Deriving the key of {}...", s.describe()));
-            set::unlock_one(s, p).map_err(Error::from)
-        })
+    open_each(shares, passphrase_file)?
+        .into_iter()
+        .map(|r| r.map_err(Error::from))
         .collect()
 }
 
@@ -388,8 +421,7 @@ fn rebuild(
 ) -> Result<(ShareSet, Secret), Error> {
     let set = set::validate(input::read_shares(share_args)?)?;
     set.require_threshold()?;
-    let passphrases = opening_passphrases(passphrase_file, set.shares())?;
-    let points = unlock_all(set.shares(), &passphrases)?;
+    let points = open_all(set.shares(), passphrase_file)?;
     let secret = set.recover(&points)?;
     Ok((set, secret))
 }
@@ -431,15 +463,7 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
 pub fn verify(args: VerifyArgs) -> Result<(), Error> {
     let shares = input::read_shares(&args.shares)?;
     set::refuse_duplicates(&shares)?;
-    let passphrases = opening_passphrases(args.passphrase_file.as_ref(), &shares)?;
-    let results: Vec<Result<(), set::SetError>> = shares
-        .iter()
-        .zip(&passphrases)
-        .map(|(s, p)| {
-            progress(&format!("Deriving the key of {}...", s.describe()));
-            set::unlock_one(s, p).map(drop)
-        })
-        .collect();
+    let results = open_each(&shares, args.passphrase_file.as_ref())?;
     let ok = results.iter().all(Result::is_ok);
     if args.json {
         let list: Vec<_> = shares
@@ -447,8 +471,18 @@ pub fn verify(args: VerifyArgs) -> Result<(), Error> {
             .zip(&results)
             .map(|(s, r)| {
                 let mut v = share_json(s);
-                v["intact"] = json!(!matches!(r, Err(set::SetError::Kdf { .. })));
-                v["passphrase_correct"] = json!(r.is_ok());
+                let encrypted = s.share().header().kdf != Kdf::None;
+                // "intact": the share passed every format check (it was decoded at all).
+                // "passphrase_correct": null where it does not apply or could not be told.
+                let correct = match r {
+                    Ok(_) if encrypted => json!(true),
+                    Err(set::SetError::WrongPassphrase { .. }) => json!(false),
+                    _ => serde_json::Value::Null,
+                };
+                v["intact"] = json!(true);
+                v["encrypted"] = json!(encrypted);
+                v["passphrase_correct"] = correct;
+                v["ok"] = json!(r.is_ok());
                 v["error"] = json!(r.as_ref().err().map(ToString::to_string));
                 v
             })
@@ -492,7 +526,7 @@ fn share_json(s: &LoadedShare) -> serde_json::Value {
         }),
     };
     json!({
-        "file": s.name.trim_matches('\''),
+        "file": s.arg,
         "format_version": crate::format::VERSION,
         "set_id": h.set_id.to_string(),
         "index": h.index.get(),
@@ -516,7 +550,7 @@ pub fn inspect(args: InspectArgs) -> Result<(), Error> {
     for s in &shares {
         let h = s.share().header();
         text.push_str(&format!(
-            "{}\n  Set:        {}\n  Share:      {} of {} (any {} rebuild the secret)\n  Label:      {}\n  Secret:     {}\n  Encryption: {}, XChaCha20-Poly1305\n  Format:     coldshard share v{}\n",
+            "{}\n  Set:        {}\n  Share:      {} of {} (any {} rebuild the secret)\n  Label:      {}\n  Secret:     {}\n  Encryption: {}\n  Format:     coldshard share v{}\n",
             s.name,
             h.set_id,
             h.index.get(),
@@ -524,7 +558,10 @@ pub fn inspect(args: InspectArgs) -> Result<(), Error> {
             h.threshold.get(),
             s.armored.label.as_ref().map(Label::as_str).unwrap_or("(none)"),
             h.kind.describe(usize::from(h.secret_len)),
-            kdf_text(&h.kdf),
+            match h.kdf {
+                Kdf::None => kdf_text(&h.kdf),
+                Kdf::Argon2id(_) => format!("{}, XChaCha20-Poly1305", kdf_text(&h.kdf)),
+            },
             crate::format::VERSION,
         ));
     }
@@ -548,6 +585,7 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         }
         None => tempfile::Builder::new()
             .prefix("coldshard-demo-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()
             .map_err(|e| output::OutputError::Io {
                 path: std::env::temp_dir().display().to_string(),
@@ -571,21 +609,17 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         .collect();
     let passphrases: Vec<Passphrase> = pass_texts.iter().map(|p| Passphrase::new(p)).collect();
     let shares_dir = dir.join("shares");
-    println!(
-        "coldshard demo: the official BIP39 test mnemonic \"void come effort ... involve unfold\" (24 words)."
-    );
-    println!(
-        "The demo uses a LOW key-derivation cost (Argon2id, 8 MiB, 1 pass) to run in seconds;"
-    );
-    println!(
-        "real splits use {}.\n",
+    print(&format!(
+        "coldshard demo: the official BIP39 test mnemonic \"void come effort ... involve unfold\" (24 words).\n\
+         The demo uses a LOW key-derivation cost (Argon2id, 8 MiB, 1 pass) to run in seconds;\n\
+         real splits use {}.\n\n",
         kdf_text(&Kdf::Argon2id(Argon2Params::DEFAULT))
-    );
-    let (set_id, shares_dir) = split_into(&shares_dir, &secret, &plan, &passphrases)?;
-    println!(
-        "1. split: 3-of-5 set {set_id} written to '{}', every file read back and every 3-subset checked.",
+    ))?;
+    let (set_id, shares_dir) = split_into(&shares_dir, &secret, &plan, &passphrases, || Ok(()))?;
+    print(&format!(
+        "1. split: 3-of-5 set {set_id} written to '{}', every file read back and every 3-subset checked.\n",
         shares_dir.display()
-    );
+    ))?;
     let pass_file = dir.join("demo-passphrases.txt");
     output::write_new_file(
         &pass_file,
@@ -610,30 +644,25 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
             "the demo recovered a different mnemonic".into(),
         ));
     }
-    println!(
-        "2. recover: shares 1, 3 and 5 rebuilt the mnemonic exactly (fingerprint {}).",
-        rebuilt.fingerprint()
-    );
-
     let all: Vec<String> = (0..5).map(file).collect();
-    let shares = input::read_shares(&all)?;
-    unlock_all(&shares, &passphrases)?;
-    println!("3. verify: all five shares are intact and open with their passphrases.\n");
-    println!("Files are in '{}'. Try:", dir.display());
-    println!("  coldshard inspect {}", file(1));
-    println!(
-        "  coldshard verify {}/share-*-of-5.txt --passphrase-file {}",
+    open_all(&input::read_shares(&all)?, Some(&pass_file))?;
+    print(&format!(
+        "2. recover: shares 1, 3 and 5 rebuilt the mnemonic exactly (fingerprint {}).\n\
+         3. verify: all five shares are intact and open with their passphrases.\n\n\
+         Files are in '{}'. Try:\n\
+         \x20 coldshard inspect {}\n\
+         \x20 coldshard verify {}/share-*-of-5.txt --passphrase-file {}\n\
+         \x20 coldshard recover {} {} {} --passphrase-file {} --reveal\n",
+        rebuilt.fingerprint(),
+        dir.display(),
+        file(1),
         shares_dir.display(),
-        pass_file.display()
-    );
-    println!(
-        "  coldshard recover {} {} {} --passphrase-file {} --reveal",
+        pass_file.display(),
         chosen[0],
         chosen[1],
         chosen[2],
         pick_file.display()
-    );
-    Ok(())
+    ))
 }
 
 /// `coldshard completions SHELL`.

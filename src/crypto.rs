@@ -45,7 +45,7 @@ pub enum CryptoError {
     InvalidParams(String),
     /// KDF parameters above the decoder's cap (a hostile or mistaken share).
     #[error(
-        "its key derivation asks for {memory_kib} KiB and {iterations} passes, above the limit of {} MiB and {} passes",
+        "its key derivation asks for {memory_kib} KiB of memory and {iterations} pass(es), above the limit of {} MiB and {} passes",
         MAX_MEMORY_KIB / 1024,
         MAX_ITERATIONS
     )]

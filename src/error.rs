@@ -85,7 +85,12 @@ impl Error {
             // The first failing share decides, as it would if it were checked alone.
             Error::Several(all) => all.first().map(set_exit_code).unwrap_or(EXIT_CHECK_FAILED),
             Error::Set(e) => set_exit_code(e),
-            Error::SelfCheck(_) | Error::Split(_) | Error::Encode(_) => EXIT_CHECK_FAILED,
+            // The tool could not complete safely (a failed self-check, the OS RNG failing).
+            Error::SelfCheck(_)
+            | Error::Split(_)
+            | Error::Encode(_)
+            | Error::Passphrase(PassphraseError::Random(_))
+            | Error::Secret(SecretError::Random(_)) => EXIT_CHECK_FAILED,
             Error::Usage(_)
             | Error::Input(_)
             | Error::Secret(_)
@@ -99,11 +104,15 @@ impl Error {
     /// A second line telling the user what to do, where there is something useful to say.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Set(SetError::WrongPassphrase { .. }) => Some(
+            Error::Set(SetError::WrongPassphrase { .. }) | Error::Several(_)
+                if self.any_wrong_passphrase() =>
+            {
+                Some(
                 "passphrases are case-sensitive; check the keyboard layout and Caps Lock. A share \
                  altered by someone also fails this way."
                     .into(),
-            ),
+                )
+            }
             Error::Set(SetError::TooFew { need, .. }) => {
                 Some(format!("bring at least {need} different shares of the same set"))
             }
@@ -147,6 +156,16 @@ impl Error {
                 Some("choose a new folder name; existing shares are never overwritten".into())
             }
             _ => None,
+        }
+    }
+
+    fn any_wrong_passphrase(&self) -> bool {
+        match self {
+            Error::Set(SetError::WrongPassphrase { .. }) => true,
+            Error::Several(all) => all
+                .iter()
+                .any(|e| matches!(e, SetError::WrongPassphrase { .. })),
+            _ => false,
         }
     }
 

@@ -34,7 +34,7 @@ pub enum InputError {
     #[error("standard input ('-') can be given only once")]
     StdinTwice,
     /// The share text is not valid.
-    #[error("share {name}: {source}")]
+    #[error("{}: {source}", if name.starts_with('\'') { format!("share {name}") } else { format!("the share on {name}") })]
     Share {
         /// File name as given.
         name: String,
@@ -46,7 +46,9 @@ pub enum InputError {
 /// A share read from a SHARE argument, not yet trusted beyond its own checks.
 #[derive(Clone, Debug)]
 pub struct LoadedShare {
-    /// The argument as given ('-' is shown as "standard input").
+    /// The argument as given ('-' for standard input).
+    pub arg: String,
+    /// How messages show it: the quoted path, or "standard input".
     pub name: String,
     /// The decoded armor.
     pub armored: Armored,
@@ -118,6 +120,7 @@ pub fn read_shares(args: &[String]) -> Result<Vec<LoadedShare>, InputError> {
                 source,
             })?;
             Ok(LoadedShare {
+                arg: arg.clone(),
                 name: display_name(arg),
                 armored,
             })

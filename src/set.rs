@@ -45,11 +45,13 @@ pub enum SetError {
     },
     /// A share whose public fields disagree with the others of its set.
     #[error(
-        "{share} says {field} is {says} but the other shares of set {set} say {others}: it is damaged or not genuine"
+        "{share} says {field} is {says} but {other} says {others}: one of them is damaged or not genuine (set {set})"
     )]
     HeaderDisagrees {
-        /// The odd share.
+        /// The share that differs from the first one given.
         share: String,
+        /// The first share given.
+        other: String,
         /// Which field.
         field: &'static str,
         /// Its value.
@@ -156,6 +158,7 @@ pub fn validate(shares: Vec<LoadedShare>) -> Result<ShareSet, SetError> {
         let disagree = |field: &'static str, says: String, others: String| {
             Err(SetError::HeaderDisagrees {
                 share: a.describe(),
+                other: first.describe(),
                 field,
                 says,
                 others,

@@ -12,7 +12,8 @@ use crate::passphrase::Passphrase;
 
 /// Passphrases shorter than this many characters get a warning when created.
 pub const SHORT_PASSPHRASE: usize = 12;
-const ATTEMPTS: usize = 3;
+/// How many times a passphrase may be typed before giving up.
+pub const ATTEMPTS: usize = 3;
 
 /// Errors talking to the terminal.
 #[derive(Debug, thiserror::Error)]

@@ -58,6 +58,10 @@ fn split_and_recover_with_hidden_prompts() {
     let mut p = spawn(&["recover", &s2, &s1]);
     let mut seen = String::new();
     expect(&mut p, "Passphrase for share 2 of 2", &mut seen);
+    // A mistyped passphrase is caught at once and may be typed again.
+    p.send_line("second custodian phrase?").unwrap();
+    expect(&mut p, "please type it again (2 tries left)", &mut seen);
+    expect(&mut p, "Passphrase for share 2 of 2", &mut seen);
     p.send_line("second custodian phrase").unwrap();
     expect(&mut p, "Passphrase for share 1 of 2", &mut seen);
     p.send_line("first custodian phrase").unwrap();
@@ -69,10 +73,16 @@ fn split_and_recover_with_hidden_prompts() {
     );
     assert!(!seen.contains("custodian phrase"));
 
-    // A wrong passphrase at the prompt is exit code 3.
+    // Three wrong passphrases at the prompt: exit code 3, naming the share.
     let mut p = spawn(&["verify", &s1]);
+    for tries_left in ["2 tries left", "1 try left"] {
+        p.exp_string("Passphrase for share 1 of 2").unwrap();
+        p.send_line("not it").unwrap();
+        p.exp_string(tries_left).unwrap();
+    }
     p.exp_string("Passphrase for share 1 of 2").unwrap();
-    p.send_line("not it").unwrap();
+    p.send_line("still not it").unwrap();
+    p.exp_string("share 1 of 2").unwrap();
     p.exp_string("the passphrase is wrong").unwrap();
     p.exp_eof().unwrap();
     let status = p.process_mut().wait().unwrap();

@@ -1014,3 +1014,33 @@ fn verify_reports_every_failing_share_and_json_says_which() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_closed_stdout_is_an_error_not_a_panic() {
+    let work = Work::new();
+    let bin = assert_cmd::cargo::cargo_bin("coldshard");
+    for args in [
+        vec![
+            "demo".to_string(),
+            "--out".into(),
+            work.path("demo").to_string_lossy().into_owned(),
+        ],
+        vec!["completions".into(), "bash".into()],
+    ] {
+        let mut child = std::process::Command::new(&bin)
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before anything is written
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
