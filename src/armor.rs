@@ -118,9 +118,12 @@ impl Label {
                 "must be 1 to {MAX_LABEL_CHARS} characters"
             )));
         }
-        if s.chars().any(char::is_control) || s.trim() != s {
+        // Letters and digits of any script, spaces and common punctuation: nothing invisible,
+        // no control or direction characters that could disguise what a terminal shows.
+        let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "-_.,'()&/@#+:".contains(c);
+        if !s.chars().all(allowed) || s.trim() != s || s.contains("  ") {
             return Err(ArmorError::BadLabel(
-                "must not contain control characters or start or end with spaces".into(),
+                "may hold letters, digits, single spaces and - _ . , ' ( ) & / @ # + : only, and must not start or end with a space".into(),
             ));
         }
         Ok(Label(s.to_string()))
@@ -204,8 +207,19 @@ pub fn encode_body(bytes: &[u8]) -> String {
     out
 }
 
+/// At most 60 characters of untrusted text for a message, with anything that is not plainly
+/// printable escaped, so that a hostile share cannot send escape sequences to the terminal.
 fn cut(s: &str) -> String {
-    s.chars().take(60).collect()
+    s.chars()
+        .take(60)
+        .map(|c| {
+            if c == ' ' || c.is_alphanumeric() || c.is_ascii_graphic() {
+                c.to_string()
+            } else {
+                c.escape_unicode().to_string()
+            }
+        })
+        .collect()
 }
 
 /// Reads an armored share strictly: only what [`encode`] writes is accepted (a missing final
@@ -217,6 +231,12 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
     }
     if text.contains('\r') {
         return Err(ArmorError::CarriageReturn);
+    }
+    if let Some(first) = text.split('\n').next().filter(|l| *l != BEGIN) {
+        return Err(ArmorError::Header {
+            expected: BEGIN.into(),
+            found: cut(first),
+        });
     }
     // A file cut off anywhere loses its END line: say so, rather than complain about the
     // half line where the cut fell.
@@ -522,5 +542,30 @@ mod tests {
         assert!(Label::new("a\nb").is_err());
         assert!(Label::new(&"x".repeat(65)).is_err());
         assert!(Label::new("Zo\u{eb}").is_ok());
+        assert!(Label::new("Alice (vault 2), Z\u{fc}rich").is_ok());
+        for hostile in [
+            "a\u{202e}b",
+            "a\u{2028}b",
+            "a\u{200b}b",
+            "a\u{1b}[2Kb",
+            "a\tb",
+        ] {
+            assert!(Label::new(hostile).is_err(), "{hostile:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_header_text_is_escaped_in_messages() {
+        let text = encode(&sample(), None).replace("Version: 1", "Version: \u{1b}]0;owned\u{7}");
+        let message = decode(text.as_bytes()).unwrap_err().to_string();
+        assert!(
+            !message.contains('\u{1b}') && !message.contains('\u{7}'),
+            "{message:?}"
+        );
+        let extra = encode(&sample(), None).replacen(BEGIN, &format!("{BEGIN} "), 1);
+        assert!(matches!(
+            decode(extra.as_bytes()),
+            Err(ArmorError::Header { .. })
+        ));
     }
 }

@@ -24,13 +24,13 @@ use crate::terminal;
 pub const DEMO_MNEMONIC: &str = "void come effort suffer camp survey warrior heavy shoot primary clutch crush open amazing screen patrol group space point ten exist slush involve unfold";
 
 fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    terminal::stderr_line(&format!("warning: {msg}"));
 }
 
 /// Progress on stderr, only when a person is watching.
 fn progress(msg: &str) {
     if terminal::stderr_is_terminal() {
-        eprintln!("{msg}");
+        terminal::stderr_line(msg);
     }
 }
 
@@ -52,12 +52,12 @@ pub fn generate(args: GenerateArgs) -> Result<(), Error> {
     match args.out {
         Some(path) => {
             output::write_new_file(&path, &words)?;
-            eprintln!(
+            terminal::stderr_line(&format!(
                 "Wrote a new {}-word mnemonic to '{}' (mode 0600). Fingerprint: {}",
                 args.words,
                 path.display(),
                 secret.fingerprint()
-            );
+            ));
         }
         None => stdout_write(&words)?,
     }
@@ -270,9 +270,11 @@ fn split_into(
             plan.count.get()
         ));
         let name = plan.file_name(i);
-        let bytes = input::read_limited(&path.to_string_lossy(), input::MAX_SHARE_FILE)?;
+        let bytes = output::read_back(path, input::MAX_SHARE_FILE)?;
         let back = armor::decode(&bytes).map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
-        if back.share != *share {
+        if back.share != *share
+            || back.label.as_ref() != plan.labels.get(i).and_then(Option::as_ref)
+        {
             return Err(Error::SelfCheck(format!(
                 "{name} differs from what was written"
             )));
@@ -446,9 +448,12 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
     );
     if let Some(out) = &args.out {
         output::write_new_file(out, &secret.render()?)?;
-        eprintln!("{summary}\nWrote it to '{}' (mode 0600).", out.display());
+        terminal::stderr_line(&format!(
+            "{summary}\nWrote it to '{}' (mode 0600).",
+            out.display()
+        ));
     } else if args.reveal {
-        eprintln!("{summary}");
+        terminal::stderr_line(&summary);
         stdout_write(&secret.render()?)?;
     } else {
         print(&format!(

@@ -5,7 +5,7 @@
 //! nonce keeps that true even if a salt ever repeated (a broken RNG, a reused passphrase and a
 //! copied salt), at no cost.
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
@@ -134,8 +134,9 @@ pub enum Kdf {
     Argon2id(Argon2Params),
 }
 
-/// A 256-bit share key; zeroized on drop, never printed.
-pub struct Key(Zeroizing<[u8; KEY_LEN]>);
+/// A 256-bit share key; on the heap (moving it copies no key bytes), zeroized on drop, never
+/// printed.
+pub struct Key(Box<Zeroizing<[u8; KEY_LEN]>>);
 
 /// Derives the key of one share from its passphrase and salt.
 pub fn derive_key(
@@ -143,7 +144,7 @@ pub fn derive_key(
     passphrase: &Passphrase,
     salt: &[u8; SALT_LEN],
 ) -> Result<Key, CryptoError> {
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    let mut key = Box::new(Zeroizing::new([0u8; KEY_LEN]));
     match kdf {
         Kdf::None => {}
         Kdf::Argon2id(p) => {
@@ -154,8 +155,21 @@ pub fn derive_key(
                 Some(KEY_LEN),
             )
             .map_err(|e| CryptoError::InvalidParams(e.to_string()))?;
+            // Our own working memory, so that it is wiped after use (argon2 frees its own
+            // unwiped), and allocated fallibly, so that too little memory is an error.
+            let blocks = params.block_count();
+            let mut memory: Zeroizing<Vec<Block>> = Zeroizing::new(Vec::new());
+            memory.try_reserve_exact(blocks).map_err(|_| {
+                CryptoError::Kdf(format!("cannot allocate {} MiB", p.memory_kib / 1024))
+            })?;
+            memory.resize(blocks, Block::default());
             Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-                .hash_password_into(passphrase.as_bytes(), salt, key.as_mut_slice())
+                .hash_password_into_with_memory(
+                    passphrase.as_bytes(),
+                    salt,
+                    key.as_mut_slice(),
+                    memory.as_mut_slice(),
+                )
                 .map_err(|e| CryptoError::Kdf(e.to_string()))?;
         }
     }
@@ -169,7 +183,8 @@ pub fn seal(
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    let cipher = XChaCha20Poly1305::new(&(*key.0).into());
+    let cipher = XChaCha20Poly1305::new_from_slice(key.0.as_slice())
+        .map_err(|_| CryptoError::InvalidParams("key length".into()))?;
     let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
     out.extend_from_slice(plaintext);
     let tag = cipher
@@ -192,7 +207,8 @@ pub fn open(
         .ok_or(CryptoError::Authentication)?;
     let (ciphertext, tag) = sealed.split_at(split);
     let tag = Tag::try_from(tag).map_err(|_| CryptoError::Authentication)?;
-    let cipher = XChaCha20Poly1305::new(&(*key.0).into());
+    let cipher = XChaCha20Poly1305::new_from_slice(key.0.as_slice())
+        .map_err(|_| CryptoError::InvalidParams("key length".into()))?;
     let mut buffer = Zeroizing::new(ciphertext.to_vec());
     cipher
         .decrypt_inout_detached(
@@ -243,7 +259,7 @@ mod tests {
         let kdf = Kdf::Argon2id(Argon2Params::new(64, 2, 1).unwrap());
         let key = derive_key(&kdf, &Passphrase::new("password"), b"somesaltsomesalt").unwrap();
         assert_eq!(
-            hex::encode(*key.0),
+            hex::encode(key.0.as_slice()),
             "1a98fba8e6394425c9bdc333a9c750aaf811df070f5fb4a5788e1cf4db5793a1"
         );
         // The passphrase is NFKD-normalised first: U+00E4 becomes "a" + U+0308, as in
@@ -251,7 +267,7 @@ mod tests {
         let kdf = Kdf::Argon2id(Argon2Params::new(1024, 3, 4).unwrap());
         let key = derive_key(&kdf, &Passphrase::new("p\u{e4}ssword"), b"somesaltsomesalt").unwrap();
         assert_eq!(
-            hex::encode(*key.0),
+            hex::encode(key.0.as_slice()),
             "4d1e3b2f28105865c9cb257cbbc19193101e6023265b8e1dade41b36cd7379ff"
         );
     }

@@ -69,7 +69,8 @@ fn set_exit_code(e: &SetError) -> u8 {
         | SetError::HeaderDisagrees { .. }
         | SetError::Inconsistent(_)
         | SetError::Ambiguous { .. }
-        | SetError::BadSecret(_) => EXIT_CHECK_FAILED,
+        | SetError::BadSecret(_)
+        | SetError::Altered { .. } => EXIT_CHECK_FAILED,
         SetError::Empty
         | SetError::Duplicate { .. }
         | SetError::TooFew { .. }
@@ -139,12 +140,11 @@ impl Error {
                 _ => None,
             },
             Error::Secret(SecretError::UnknownWord { suggestions, .. }) => {
-                if suggestions.is_empty() {
+                if suggestions.0.is_empty() {
                     None
-                } else if terminal::stderr_is_terminal() {
-                    Some(format!("did you mean {}?", suggestions.join(", ")))
+                } else if terminal::has_terminal() {
+                    Some("the closest valid words are shown on the terminal".into())
                 } else {
-                    // Suggestions hint at a secret word: never into a pipe or a log.
                     Some("run at a terminal to see the closest valid words".into())
                 }
             }
@@ -171,9 +171,17 @@ impl Error {
 
     /// Prints `error: ...` and, if any, `hint: ...` to stderr.
     pub fn report(&self) {
-        eprintln!("error: {self}");
+        terminal::stderr_line(&format!("error: {self}"));
         if let Some(hint) = self.hint() {
-            eprintln!("hint: {hint}");
+            terminal::stderr_line(&format!("hint: {hint}"));
+        }
+        // Word suggestions hint at a secret word: only ever to the terminal itself, never to
+        // stderr, which may be a pipe, a log or a recorded session.
+        if let Error::Secret(SecretError::UnknownWord { suggestions, .. }) = self
+            && !suggestions.0.is_empty()
+            && terminal::has_terminal()
+        {
+            terminal::say(&format!("did you mean {}?", suggestions.0.join(", ")));
         }
     }
 }

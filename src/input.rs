@@ -87,7 +87,8 @@ pub fn read_limited(arg: &str, limit: u64) -> Result<Zeroizing<Vec<u8>>, InputEr
         name: name.clone(),
         reason: e.to_string(),
     };
-    let mut buf = Zeroizing::new(Vec::new());
+    // Sized once: `take(limit + 1)` can never make it grow, so no freed copy is left behind.
+    let mut buf = Zeroizing::new(Vec::with_capacity(limit as usize + 1));
     if arg == "-" {
         std::io::stdin()
             .lock()

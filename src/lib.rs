@@ -14,6 +14,7 @@ pub mod commands;
 pub mod crypto;
 pub mod error;
 pub mod format;
+pub mod hardening;
 pub mod input;
 pub mod output;
 pub mod passphrase;

@@ -9,6 +9,9 @@ use coldshard::cli::{Cli, Command};
 use coldshard::commands;
 
 fn main() -> ExitCode {
+    for warning in coldshard::hardening::harden_process() {
+        coldshard::terminal::stderr_line(&format!("warning: {warning}"));
+    }
     let result = match Cli::parse().command {
         Command::Generate(args) => commands::generate(args),
         Command::Split(args) => commands::split(args),

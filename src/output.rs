@@ -2,7 +2,7 @@
 //! complete or not at all (written in a temporary folder beside the target, then renamed).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -53,6 +53,20 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         return Err(io_err(path)(e));
     }
     Ok(())
+}
+
+/// Reads a file just written, asking the kernel first to drop its cached pages (they are clean
+/// after the sync), so that what is read comes from the storage device where it can.
+pub fn read_back(path: &Path, limit: u64) -> Result<Vec<u8>, OutputError> {
+    let mut f = File::open(path).map_err(io_err(path))?;
+    // Advice only: a file system that ignores it still gives the right bytes.
+    let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
+    let mut bytes = Vec::with_capacity(limit as usize + 1);
+    (&mut f)
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(path))?;
+    Ok(bytes)
 }
 
 /// A share folder being written: a hidden temporary folder beside the target.

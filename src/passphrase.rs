@@ -1,5 +1,6 @@
 //! Custodian passphrases: NFKD normalisation, passphrase files, generated passphrases.
 
+use std::io::Read;
 use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
@@ -37,6 +38,16 @@ pub enum PassphraseError {
         /// 1-based line number.
         line: usize,
     },
+    /// A line with a character nobody can type at a passphrase prompt.
+    #[error(
+        "line {line} of passphrase file '{path}' contains a control or invisible character, which cannot be typed at a passphrase prompt"
+    )]
+    Untypeable {
+        /// File path.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+    },
     /// Wrong number of lines for the shares at hand.
     #[error(
         "passphrase file '{path}' has {lines} lines; it needs one line per share ({needed}), or a single line for all"
@@ -60,8 +71,9 @@ pub struct Passphrase(Zeroizing<String>);
 impl Passphrase {
     /// Normalises `raw` to NFKD (so the same passphrase typed on any system derives the same key).
     pub fn new(raw: &str) -> Self {
-        // Reserve generously so that the normalised copy is not reallocated (and left behind).
-        let mut out = Zeroizing::new(String::with_capacity(raw.len() * 3 + 16));
+        // Sized exactly first, so that the normalised copy is never reallocated (and left behind).
+        let len = raw.nfkd().map(char::len_utf8).sum();
+        let mut out = Zeroizing::new(String::with_capacity(len));
         for c in raw.nfkd() {
             out.push(c);
         }
@@ -95,6 +107,15 @@ impl Passphrase {
     }
 }
 
+/// Control characters (a hidden prompt drops them) and invisible format characters (zero-width
+/// spaces and joiners, direction marks, byte-order marks): a passphrase holding one could be
+/// written from a file but never typed again at a prompt.
+fn untypeable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
 /// Draws a passphrase of [`GENERATED_WORDS`] words uniformly from the BIP39 English list.
 pub fn generate() -> Result<Passphrase, PassphraseError> {
     let words = bip39::Language::English.word_list();
@@ -121,24 +142,36 @@ pub fn read_file(path: &Path, needed: usize) -> Result<Vec<Passphrase>, Passphra
         path: shown.clone(),
         reason: e.to_string(),
     };
-    let meta = std::fs::metadata(path).map_err(read_err)?;
-    if meta.len() > MAX_FILE_BYTES {
+    // Read at most MAX + 1 bytes into a buffer sized once: works for pipes and /dev/stdin
+    // (no size in metadata), never grows (no freed copies), and caps the work.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_FILE_BYTES as usize + 1));
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(PassphraseError::Invalid {
             path: shown,
             reason: format!("is larger than {MAX_FILE_BYTES} bytes"),
         });
     }
-    let bytes = Zeroizing::new(std::fs::read(path).map_err(read_err)?);
     let text = std::str::from_utf8(&bytes).map_err(|_| PassphraseError::Invalid {
         path: shown.clone(),
         reason: "is not valid UTF-8".into(),
     })?;
+    // A byte-order mark is an editor's artefact, not part of the first passphrase.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let text = text.strip_suffix('\n').unwrap_or(text);
     let mut lines = Vec::new();
     for (i, line) in text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             return Err(PassphraseError::EmptyLine {
+                path: shown,
+                line: i + 1,
+            });
+        }
+        if line.chars().any(untypeable) {
+            return Err(PassphraseError::Untypeable {
                 path: shown,
                 line: i + 1,
             });
@@ -202,6 +235,15 @@ mod tests {
             read_file(&p, 3),
             Err(PassphraseError::EmptyLine { line: 2, .. })
         ));
+        std::fs::write(&p, "\u{feff}first\nsecond\n").unwrap();
+        assert_eq!(read_file(&p, 2).unwrap()[0].expose(), "first");
+        for bad in ["tab\there\n", "zero\u{200b}width\n"] {
+            std::fs::write(&p, bad).unwrap();
+            assert!(matches!(
+                read_file(&p, 1),
+                Err(PassphraseError::Untypeable { line: 1, .. })
+            ));
+        }
         std::fs::write(&p, [0xffu8, 0xfe]).unwrap();
         assert!(matches!(
             read_file(&p, 1),

@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Largest secret payload in bytes.
 pub const MAX_SECRET_LEN: usize = 256;
@@ -110,7 +110,7 @@ pub enum SecretError {
         /// 1-based position.
         position: usize,
         /// Up to three closest BIP39 words.
-        suggestions: Vec<&'static str>,
+        suggestions: Suggestions,
     },
     /// All words valid, but the checksum does not match.
     #[error("the mnemonic's checksum does not match: a word is wrong, missing or out of order")]
@@ -129,6 +129,16 @@ pub enum SecretError {
     Random(String),
 }
 
+/// The closest BIP39 words to a mistyped one. They hint at a seed word, so `Debug` hides them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Suggestions(pub Vec<&'static str>);
+
+impl std::fmt::Debug for Suggestions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Suggestions({} hidden)", self.0.len())
+    }
+}
+
 /// Seed material of a known kind; zeroized on drop and never printed by accident (no Debug).
 pub struct Secret {
     kind: SecretKind,
@@ -142,13 +152,20 @@ impl Secret {
             return Err(SecretError::TooLong { len: input.len() });
         }
         match format {
-            InputFormat::Bip39 => parse_mnemonic(text(input)?),
+            InputFormat::Bip39 => parse_mnemonic(&normalised_words(text(input)?)),
             InputFormat::Hex => parse_hex(text(input)?),
             InputFormat::Raw => Secret::from_bytes(SecretKind::Raw, input),
             InputFormat::Auto => match std::str::from_utf8(input) {
                 Ok(t) if t.trim().is_empty() => Err(SecretError::Empty),
                 Ok(t) if looks_like_hex(t) => parse_hex(t),
-                Ok(t) if looks_like_mnemonic(t) => parse_mnemonic(t),
+                Ok(t) => {
+                    let words = normalised_words(t);
+                    if looks_like_mnemonic(&words) {
+                        parse_mnemonic(&words)
+                    } else {
+                        Secret::from_bytes(SecretKind::Raw, input)
+                    }
+                }
                 _ => Secret::from_bytes(SecretKind::Raw, input),
             },
         }
@@ -254,19 +271,35 @@ impl Secret {
     /// It is a truncated SHA-256 of the secret: harmless for a seed of 128 bits or more, but
     /// it lets an attacker test guesses of a weak raw secret; docs/THREAT-MODEL.md says so.
     pub fn fingerprint(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(b"coldshard fingerprint v1\0");
-        h.update([self.kind.code()]);
-        h.update(self.payload.as_slice());
-        hex::encode_upper(&h.finalize()[..4])
+        let digest = sha256_of_secret(&[
+            b"coldshard fingerprint v1\0",
+            &[self.kind.code()],
+            self.payload.as_slice(),
+        ]);
+        hex::encode_upper(&digest[..4])
     }
 }
 
 /// The BIP39 checksum bits of `entropy`, left-aligned in one byte, the unused bits zero.
 fn checksum_byte(entropy: &[u8]) -> u8 {
     let bits = entropy.len() / 4; // ENT / 32
-    let mask = 0xffu8 << (8 - bits.min(8));
-    Sha256::digest(entropy)[0] & mask
+    let mask = 0xffu8 << (8 - bits.clamp(1, 8));
+    sha256_of_secret(&[entropy])[0] & mask
+}
+
+/// SHA-256 over secret parts without leaving copies behind: the hasher is finalised in place
+/// and reset (sha2's zeroize feature wipes its buffer), the digest is zeroized on drop.
+fn sha256_of_secret(parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let mut digest = sha2::digest::Output::<Sha256>::default();
+    hasher.finalize_into_reset(&mut digest);
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&digest);
+    digest.zeroize();
+    out
 }
 
 fn text(input: &[u8]) -> Result<&str, SecretError> {
@@ -275,8 +308,7 @@ fn text(input: &[u8]) -> Result<&str, SecretError> {
 
 /// Words, and at least half of them BIP39 words: treated (and validated) as a mnemonic, so a
 /// mistyped mnemonic is reported rather than silently split as raw text.
-fn looks_like_mnemonic(t: &str) -> bool {
-    let words: Vec<String> = t.split_whitespace().map(normalise_word).collect();
+fn looks_like_mnemonic(words: &[Zeroizing<String>]) -> bool {
     !words.is_empty()
         && words.iter().all(|w| w.chars().all(char::is_alphabetic))
         && 2 * words
@@ -302,15 +334,19 @@ fn looks_like_hex(t: &str) -> bool {
     digits.peek().is_some() && digits.all(|c| c.is_ascii_hexdigit())
 }
 
-fn normalise_word(w: &str) -> String {
-    w.nfkd().flat_map(char::to_lowercase).collect()
+/// The words of `t`, NFKD and lower case, each in a buffer sized once and zeroized on drop.
+fn normalised_words(t: &str) -> Vec<Zeroizing<String>> {
+    t.split_whitespace()
+        .map(|w| {
+            let normal = || w.nfkd().flat_map(char::to_lowercase);
+            let mut out = Zeroizing::new(String::with_capacity(normal().map(char::len_utf8).sum()));
+            out.extend(normal());
+            out
+        })
+        .collect()
 }
 
-fn parse_mnemonic(t: &str) -> Result<Secret, SecretError> {
-    let words: Vec<Zeroizing<String>> = t
-        .split_whitespace()
-        .map(|w| Zeroizing::new(normalise_word(w)))
-        .collect();
+fn parse_mnemonic(words: &[Zeroizing<String>]) -> Result<Secret, SecretError> {
     if words.is_empty() {
         return Err(SecretError::Empty);
     }
@@ -319,7 +355,7 @@ fn parse_mnemonic(t: &str) -> Result<Secret, SecretError> {
         if list.find_word(w).is_none() {
             return Err(SecretError::UnknownWord {
                 position: i + 1,
-                suggestions: suggest(w),
+                suggestions: Suggestions(suggest(w)),
             });
         }
     }
@@ -353,12 +389,9 @@ fn suggest(word: &str) -> Vec<&'static str> {
 }
 
 fn parse_hex(t: &str) -> Result<Secret, SecretError> {
-    let digits: Zeroizing<String> = Zeroizing::new(
-        strip_hex_prefix(t)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect(),
-    );
+    let stripped = strip_hex_prefix(t);
+    let mut digits = Zeroizing::new(String::with_capacity(stripped.len()));
+    digits.extend(stripped.chars().filter(|c| !c.is_whitespace()));
     if digits.is_empty() {
         return Err(SecretError::Empty);
     }
@@ -399,7 +432,8 @@ mod tests {
                 suggestions,
             }) => {
                 assert_eq!(position, 12);
-                assert_eq!(suggestions.first(), Some(&"about"));
+                assert_eq!(suggestions.0.first(), Some(&"about"));
+                assert!(!format!("{suggestions:?}").contains("about"));
             }
             _ => panic!("expected unknown word"),
         }

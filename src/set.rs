@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::crypto::CryptoError;
+use crate::crypto::{CryptoError, Kdf};
 use crate::format::{SetId, ShareHeader};
 use crate::input::LoadedShare;
 use crate::passphrase::Passphrase;
@@ -76,6 +76,14 @@ pub enum SetError {
     /// Wrong passphrase for a share.
     #[error("{share}: the passphrase is wrong")]
     WrongPassphrase {
+        /// The share.
+        share: String,
+    },
+    /// A share without a passphrase whose tag does not verify: it was altered.
+    #[error(
+        "{share}: it was altered (it has no passphrase, and its authentication tag does not match)"
+    )]
+    Altered {
         /// The share.
         share: String,
     },
@@ -276,6 +284,11 @@ impl ShareSet {
 /// Decrypts one share; a failed tag is reported as a wrong passphrase naming the share.
 pub fn unlock_one(share: &LoadedShare, passphrase: &Passphrase) -> Result<SharePoint, SetError> {
     share.share().open(passphrase).map_err(|e| match e {
+        CryptoError::Authentication if share.share().header().kdf == Kdf::None => {
+            SetError::Altered {
+                share: share.describe(),
+            }
+        }
         CryptoError::Authentication => SetError::WrongPassphrase {
             share: share.describe(),
         },

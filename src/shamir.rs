@@ -257,7 +257,11 @@ pub fn recover(
     outcomes.sort_by_key(|o| std::cmp::Reverse(o.1));
     match outcomes.as_slice() {
         [(_, _, _)] => {}
-        [(_, best, members), (_, second, _), ..] if best > second && *best > 1 => {
+        // Name the shares outside the majority only when that group is provably the one
+        // largest consistent group (see recover_against_base for the bound).
+        [(_, best, members), (_, second, _), ..]
+            if best > second && 2 * members.iter().filter(|m| **m).count() > all.len() + t - 1 =>
+        {
             let odd: Vec<ShareIndex> = all
                 .iter()
                 .zip(members)
@@ -275,28 +279,41 @@ pub fn recover(
         .ok_or(ShamirError::Ambiguous)
 }
 
-/// For very many shares: rebuild from the first T, then check every other share against the
-/// first T - 1 (T - 1 points plus the secret fix the polynomial, so this is exact).
+/// For very many shares: take T shares as a base, rebuild, and check every other share against
+/// T - 1 of the base (T - 1 points plus the secret fix the polynomial, so this is exact).
+/// Shares are named only when the group agreeing with the base is provably the one largest
+/// consistent group: two different polynomials of degree T - 1 share at most T - 1 points, so
+/// `a` agreeing shares out of `n` are unique when 2a > n + T - 1. Up to eight disjoint bases
+/// are tried, so that one odd share inside the first base does not get honest shares named.
 fn recover_against_base(
     all: &[&SharePoint],
     threshold: Threshold,
 ) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
     let t = usize::from(threshold.get());
-    let (base, rest) = all.split_at(t.min(all.len()));
-    let secret = combine(base, threshold)?;
-    let mut odd = Vec::new();
-    for p in rest {
-        let mut probe: Vec<&SharePoint> = base.iter().take(t - 1).copied().collect();
-        probe.push(p);
-        if combine(&probe, threshold)? != secret {
-            odd.push(p.index);
+    let n = all.len();
+    for start in (0..n.saturating_sub(t - 1)).step_by(t).take(8) {
+        let base: Vec<&SharePoint> = all.iter().skip(start).take(t).copied().collect();
+        let secret = combine(&base, threshold)?;
+        let mut odd = Vec::new();
+        for p in all
+            .iter()
+            .filter(|p| !base.iter().any(|b| b.index == p.index))
+        {
+            let mut probe: Vec<&SharePoint> = base.iter().take(t - 1).copied().collect();
+            probe.push(p);
+            if combine(&probe, threshold)? != secret {
+                odd.push(p.index);
+            }
+        }
+        if odd.is_empty() {
+            return Ok(secret);
+        }
+        let agreeing = n - odd.len();
+        if 2 * agreeing > n + t - 1 {
+            return Err(ShamirError::Inconsistent(odd));
         }
     }
-    if odd.is_empty() {
-        Ok(secret)
-    } else {
-        Err(ShamirError::Inconsistent(odd))
-    }
+    Err(ShamirError::Ambiguous)
 }
 
 /// Checks that every T-subset of `points` rebuilds exactly `expected`.
@@ -472,6 +489,23 @@ mod tests {
             ShamirError::Inconsistent(vec![ShareIndex::new(42).unwrap()])
         );
         assert!(check_every_subset(&shares, t(20), &secret).is_err());
+        // The odd share inside the first base: still it, not the honest ones, is named.
+        shares[41].value[3] ^= 1;
+        shares[0].value[0] ^= 1;
+        assert_eq!(
+            recover(&shares, t(20)).unwrap_err(),
+            ShamirError::Inconsistent(vec![ShareIndex::new(1).unwrap()])
+        );
+        // Eleven odd shares out of forty: the honest 29 cannot outvote them provably
+        // (2 x 29 <= 40 + 19), so nobody is named.
+        for share in shares.iter_mut().take(11) {
+            share.value[1] ^= 1;
+        }
+        assert!(binomial(40, 20) > MAX_SUBSETS);
+        assert_eq!(
+            recover(&shares[..40], t(20)).unwrap_err(),
+            ShamirError::Ambiguous
+        );
     }
 
     #[test]

@@ -98,13 +98,19 @@ pub fn ask_new_passphrase(what: &str) -> Result<Passphrase, TerminalError> {
     Err(TerminalError::Mismatch(what.to_string()))
 }
 
+/// Writes a line to stderr, ignoring a closed stderr (never a panic, unlike `eprintln!`).
+pub fn stderr_line(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
 /// Writes a line to the terminal (or stderr when there is none).
 pub fn say(line: &str) {
     match tty() {
         Ok(mut t) => {
             let _ = writeln!(t, "{line}");
         }
-        Err(_) => eprintln!("{line}"),
+        Err(_) => stderr_line(line),
     }
 }
 

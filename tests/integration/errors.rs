@@ -682,3 +682,43 @@ fn missing_share_file_is_named() {
     );
     assert_has(&err, "share-1-of-3.txt");
 }
+
+#[test]
+fn an_altered_unencrypted_share_is_not_called_a_wrong_passphrase() {
+    let work = Work::new();
+    let out = work.path("plain");
+    coldshard()
+        .args(["split", "-t", "2", "-n", "3", "--no-passphrase", "--out"])
+        .arg(&out)
+        .write_stdin(ABOUT)
+        .assert()
+        .success();
+    let original = share_path(&out, 2, 3);
+    let mut bytes = share_bytes(&original);
+    bytes[70] ^= 1; // one ciphertext bit, with the whole-share check recomputed
+    recheck(&mut bytes);
+    let altered = work.write("altered.txt", rearmor(&read(&original), &bytes));
+    let err = fails(&work, coldshard().args(["verify", &altered]), 1);
+    assert_has(&err, "altered.txt");
+    assert_has(&err, "was altered");
+    assert!(!err.contains("passphrase is wrong"), "{err}");
+}
+
+#[test]
+fn a_passphrase_nobody_could_type_is_refused_at_split() {
+    let work = Work::new();
+    let pass = work.write("tab.txt", "alice\tsecret\nbob\ncarol\n");
+    let out = work.path("never");
+    let err = fails(
+        &work,
+        coldshard()
+            .args(["split", "-t", "2", "-n", "3", "--passphrase-file", &pass])
+            .args(FAST_KDF)
+            .arg("--out")
+            .arg(&out)
+            .write_stdin(ABOUT),
+        2,
+    );
+    assert_has(&err, "line 1");
+    assert_has(&err, "cannot be typed");
+}

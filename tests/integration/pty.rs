@@ -170,7 +170,7 @@ fn word_suggestions_appear_only_on_a_terminal() {
     p.send_line(&ABOUT.replace("about", "abuot")).unwrap();
     p.exp_string("word 12 of the mnemonic is not a BIP39 word")
         .unwrap();
-    p.exp_string("hint: did you mean about").unwrap();
+    p.exp_string("did you mean about").unwrap();
     p.exp_eof().unwrap();
     assert!(!work.path("shares").exists());
 }
