@@ -314,6 +314,12 @@ fn kdf_text(kdf: &Kdf) -> String {
 pub fn split(args: SplitArgs) -> Result<(), Error> {
     let plan = plan_from_args(&args)?;
     output::check_target_free(&args.out)?;
+    for stale in output::leftover_staging(&args.out) {
+        warn(&format!(
+            "'{}' was left by an interrupted split and may hold a complete set of shares; delete it once you are sure no split is running",
+            stale.display()
+        ));
+    }
     if args.generate_passphrases && !terminal::has_terminal() {
         return Err(Error::Usage(
             "--generate-passphrases shows each passphrase on the terminal, and there is none; use --passphrase-file".into(),

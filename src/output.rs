@@ -69,6 +69,28 @@ pub fn read_back(path: &Path, limit: u64) -> Result<Vec<u8>, OutputError> {
     Ok(bytes)
 }
 
+/// Prefix of the hidden folder a split writes into before it is renamed into place.
+pub const STAGING_PREFIX: &str = ".coldshard-incomplete-";
+
+/// Staging folders left beside `target` by a split that was interrupted (killed, power loss):
+/// they may hold a complete set of shares and should be deleted by hand.
+pub fn leftover_staging(target: &Path) -> Vec<PathBuf> {
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(STAGING_PREFIX))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
 /// A share folder being written: a hidden temporary folder beside the target.
 pub struct PendingFolder {
     target: PathBuf,
@@ -91,7 +113,7 @@ impl PendingFolder {
             });
         }
         let temp = tempfile::Builder::new()
-            .prefix(".coldshard-incomplete-")
+            .prefix(STAGING_PREFIX)
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&parent)
             .map_err(|e| OutputError::Io {
@@ -201,6 +223,14 @@ mod tests {
             PendingFolder::create(&target),
             Err(OutputError::FolderNotEmpty(_))
         ));
+        // A staging folder left by an interrupted split is found.
+        let stale = dir.path().join(format!("{STAGING_PREFIX}xyz"));
+        fs::create_dir(&stale).unwrap();
+        assert_eq!(
+            leftover_staging(&dir.path().join("next")),
+            vec![stale.clone()]
+        );
+        fs::remove_dir(&stale).unwrap();
         // An abandoned folder leaves nothing behind.
         let other = dir.path().join("other");
         let pending = PendingFolder::create(&other).unwrap();

@@ -150,7 +150,7 @@ pub fn show_once(what: &str, passphrase: &Passphrase) -> Result<(), TerminalErro
             )
         });
     // Clear and leave the alternate screen even if reading failed.
-    let _ = write!(t, "\x1b[2J\x1b[H\x1b[?1049l");
+    let _ = write!(t, "\x1b[2J\x1b[3J\x1b[H\x1b[?1049l");
     let _ = t.flush();
     shown
 }
