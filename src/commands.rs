@@ -47,7 +47,10 @@ fn print(text: &str) -> Result<(), Error> {
 
 /// `coldshard generate`.
 pub fn generate(args: GenerateArgs) -> Result<(), Error> {
-    let secret = Secret::generate_mnemonic(args.words)?;
+    let secret = Secret::generate_mnemonic(args.words).map_err(|e| match e {
+        crate::secret::SecretError::Random(reason) => Error::Random(reason),
+        other => Error::Secret(other),
+    })?;
     let words = secret.render()?;
     match args.out {
         Some(path) => {
@@ -101,9 +104,9 @@ fn plan_from_args(args: &SplitArgs) -> Result<SplitPlan, Error> {
     }
     let mut labels = Vec::with_capacity(usize::from(n));
     for l in &args.labels {
-        labels.push(Some(
-            Label::new(l).map_err(|e| Error::Usage(format!("--label '{l}': {e}")))?,
-        ));
+        labels.push(Some(Label::new(l).map_err(|e| {
+            Error::Usage(format!("--label '{}': {e}", l.escape_debug()))
+        })?));
     }
     labels.resize(usize::from(n), None);
     let kdf = if args.no_passphrase {
@@ -368,9 +371,11 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
 /// Opens each share, in order: with its passphrase-file line, or asking at the terminal, where
 /// each passphrase is checked at once and may be retyped (so nobody retypes because of a later
 /// custodian's mistake). Returns one result per share.
+/// With `stop_at_failure`, nothing is asked or derived after the first share that fails.
 fn open_each(
     shares: &[LoadedShare],
     passphrase_file: Option<&PathBuf>,
+    stop_at_failure: bool,
 ) -> Result<Vec<Result<SharePoint, set::SetError>>, Error> {
     let from_file = match passphrase_file {
         Some(path) => Some(passphrase::read_file(path, shares.len())?),
@@ -387,7 +392,11 @@ fn open_each(
             (None, Kdf::None) => set::unlock_one(share, &Passphrase::empty()),
             (None, Kdf::Argon2id(_)) => open_at_terminal(share)?,
         };
+        let failed = result.is_err();
         results.push(result);
+        if failed && stop_at_failure {
+            break;
+        }
     }
     Ok(results)
 }
@@ -416,7 +425,7 @@ fn open_all(
     shares: &[LoadedShare],
     passphrase_file: Option<&PathBuf>,
 ) -> Result<Vec<SharePoint>, Error> {
-    open_each(shares, passphrase_file)?
+    open_each(shares, passphrase_file, true)?
         .into_iter()
         .map(|r| r.map_err(Error::from))
         .collect()
@@ -474,7 +483,7 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
 pub fn verify(args: VerifyArgs) -> Result<(), Error> {
     let shares = input::read_shares(&args.shares)?;
     set::refuse_duplicates(&shares)?;
-    let results = open_each(&shares, args.passphrase_file.as_ref())?;
+    let results = open_each(&shares, args.passphrase_file.as_ref(), false)?;
     let ok = results.iter().all(Result::is_ok);
     if args.json {
         let list: Vec<_> = shares
@@ -490,7 +499,7 @@ pub fn verify(args: VerifyArgs) -> Result<(), Error> {
                     Err(set::SetError::WrongPassphrase { .. }) => json!(false),
                     _ => serde_json::Value::Null,
                 };
-                v["intact"] = json!(true);
+                v["intact"] = json!(!matches!(r, Err(set::SetError::Altered { .. })));
                 v["encrypted"] = json!(encrypted);
                 v["passphrase_correct"] = correct;
                 v["ok"] = json!(r.is_ok());

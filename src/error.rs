@@ -55,6 +55,9 @@ pub enum Error {
     /// Several shares failed their checks (verify); each is reported on its own line.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))]
     Several(Vec<SetError>),
+    /// The OS random number generator failed.
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
     /// Writing to standard output failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(String),
@@ -91,7 +94,8 @@ impl Error {
             | Error::Split(_)
             | Error::Encode(_)
             | Error::Passphrase(PassphraseError::Random(_))
-            | Error::Secret(SecretError::Random(_)) => EXIT_CHECK_FAILED,
+            | Error::Secret(SecretError::Random(_))
+            | Error::Random(_) => EXIT_CHECK_FAILED,
             Error::Usage(_)
             | Error::Input(_)
             | Error::Secret(_)
@@ -120,9 +124,10 @@ impl Error {
             Error::Set(SetError::Mixed(_)) => {
                 Some("give only shares of one set; 'coldshard inspect' shows each share's set".into())
             }
-            Error::Set(SetError::Ambiguous { .. }) => {
-                Some("add one more share of the set so that the odd one can be named".into())
-            }
+            Error::Set(SetError::Ambiguous { .. }) => Some(
+                "bring more shares of the set: with enough agreeing shares the odd one is named"
+                    .into(),
+            ),
             Error::Input(InputError::Share { source, .. }) => match source {
                 ArmorError::LineCheck { line } => Some(format!(
                     "compare line {line:02} character by character with the paper sheet"

@@ -156,11 +156,8 @@ pub fn split(
             count: count.get(),
         });
     }
-    // Probe the OS RNG through its fallible interface first, so that a failing RNG is an
-    // error here rather than a panic inside the dealer (UnwrapErr panics on failure).
-    getrandom::fill(&mut [0u8; 32]).map_err(|e| ShamirError::Random(e.to_string()))?;
-    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
-    Sharks(threshold.get())
+    let mut rng = CheckedOsRng::default();
+    let points = Sharks(threshold.get())
         .dealer_rng(secret, &mut rng)
         .take(usize::from(count.get()))
         .map(|share| {
@@ -169,8 +166,53 @@ pub fn split(
             let index = ShareIndex::new(*x).ok_or(ShamirError::ZeroIndex)?;
             Ok(SharePoint::new(index, Zeroizing::new(y.to_vec())))
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    match rng.failure {
+        // Coefficients were not all random: discard everything dealt.
+        Some(reason) => Err(ShamirError::Random(reason)),
+        None => Ok(points),
+    }
 }
+
+/// The OS CSPRNG as the infallible RNG that blahaj's dealer takes. A failure is recorded rather
+/// than a panic (as `rand_core::UnwrapErr` would); the output is then zeros and [`split`]
+/// discards every share dealt with it.
+#[derive(Default)]
+struct CheckedOsRng {
+    failure: Option<String>,
+}
+
+impl CheckedOsRng {
+    fn fill(&mut self, dst: &mut [u8]) {
+        if let Err(e) = getrandom::fill(dst) {
+            self.failure.get_or_insert_with(|| e.to_string());
+            dst.fill(0);
+        }
+    }
+}
+
+impl rand_core::TryRng for CheckedOsRng {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.fill(&mut b);
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.fill(&mut b);
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.fill(dst);
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for CheckedOsRng {}
 
 /// Rebuilds the secret from exactly the points given, after our own sanity checks.
 pub fn combine(
