@@ -246,12 +246,6 @@ impl ShareSet {
         Ok(())
     }
 
-    /// Decrypts share `i` (in the order given) with its passphrase.
-    pub fn unlock(&self, i: usize, passphrase: &Passphrase) -> Result<SharePoint, SetError> {
-        let s = self.shares.get(i).ok_or(SetError::Empty)?;
-        unlock_one(s, passphrase)
-    }
-
     /// Rebuilds and checks the secret from decrypted points (any order; more than T allowed).
     pub fn recover(&self, points: &[SharePoint]) -> Result<Secret, SetError> {
         let name = |x: ShareIndex| {
