@@ -423,7 +423,7 @@ fn parse_body_line(number: usize, line: &str) -> Result<Vec<u8>, ArmorError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::{Argon2Params, Kdf};
+    use crate::crypto::{Argon2Params, Kdf, SetKey};
     use crate::format::{SetId, ShareHeader};
     use crate::passphrase::Passphrase;
     use crate::secret::SecretKind;
@@ -431,8 +431,9 @@ mod tests {
     use zeroize::Zeroizing;
 
     fn sample() -> EncryptedShare {
+        let key = SetKey::from_seed(&[5; 32]).unwrap();
         let header = ShareHeader {
-            set_id: SetId::from_bytes([0xa1, 2, 3, 4, 5, 6, 7, 8]),
+            set_id: SetId::of_public_key(&key.public_key()),
             index: ShareIndex::new(2).unwrap(),
             threshold: Threshold::new(3).unwrap(),
             count: ShareCount::new(5).unwrap(),
@@ -441,9 +442,11 @@ mod tests {
             kdf: Kdf::Argon2id(Argon2Params::new(64, 1, 1).unwrap()),
             salt: [3; 16],
             nonce: [4; 24],
+            set_key: key.public_key(),
+            commitment: [6; 16],
         };
-        let point = SharePoint::new(header.index, Zeroizing::new(vec![9; 33]));
-        EncryptedShare::seal(header, &point, &Passphrase::new("x")).unwrap()
+        let point = SharePoint::new(header.index, Zeroizing::new(vec![9; 33 + 32]));
+        EncryptedShare::seal(header, &point, &Passphrase::new("x"), &key).unwrap()
     }
 
     #[test]

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::armor::{self, Label};
 use crate::cli::{Cli, DemoArgs, GenerateArgs, InspectArgs, RecoverArgs, SplitArgs, VerifyArgs};
-use crate::crypto::{Argon2Params, Kdf, NONCE_LEN, SALT_LEN, WEAK_MEMORY_KIB};
+use crate::crypto::{self, Argon2Params, Kdf, NONCE_LEN, SALT_LEN, SetKey, WEAK_MEMORY_KIB};
 use crate::error::Error;
 use crate::format::{EncryptedShare, SetId, ShareHeader};
 use crate::input::{self, LoadedShare};
@@ -224,9 +224,13 @@ fn split_into(
     passphrases: &[Passphrase],
     before_commit: impl FnOnce() -> Result<(), Error>,
 ) -> Result<(SetId, PathBuf), Error> {
-    let points =
-        shamir::split(secret.payload(), plan.threshold, plan.count).map_err(Error::Split)?;
-    let set_id = SetId::random().map_err(Error::Encode)?;
+    // The set key signs every share; its seed is split along with the secret (docs/FORMAT.md).
+    let set_key = SetKey::generate().map_err(|e| Error::Random(e.to_string()))?;
+    let public_key = set_key.public_key();
+    let set_id = SetId::of_public_key(&public_key);
+    let commitment = crypto::commitment(set_key.seed(), secret.kind().code(), secret.payload());
+    let dealt = set::dealt_value(secret, &set_key);
+    let points = shamir::split(&dealt, plan.threshold, plan.count).map_err(Error::Split)?;
     let secret_len = u16::try_from(secret.payload().len())
         .map_err(|_| Error::Usage("secret too long".into()))?;
     let mut texts = Vec::with_capacity(points.len());
@@ -250,8 +254,10 @@ fn split_into(
                 random::<SALT_LEN>()?
             },
             nonce: random::<NONCE_LEN>()?,
+            set_key: public_key,
+            commitment,
         };
-        let share = EncryptedShare::seal(header, point, pass).map_err(Error::Encode)?;
+        let share = EncryptedShare::seal(header, point, pass, &set_key).map_err(Error::Encode)?;
         let label = plan.labels.get(i).and_then(Option::as_ref);
         let text = armor::encode(&share, label);
         texts.push((share, text));
@@ -292,7 +298,7 @@ fn split_into(
             .map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
         reread.push(point);
     }
-    shamir::check_every_subset(&reread, plan.threshold, secret.payload())
+    shamir::check_every_subset(&reread, plan.threshold, &dealt)
         .map_err(|e| Error::SelfCheck(e.to_string()))?;
     before_commit()?;
     let dir = pending.commit()?;

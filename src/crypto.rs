@@ -21,6 +21,15 @@ pub const TAG_LEN: usize = 16;
 /// Length of the derived key in bytes.
 pub const KEY_LEN: usize = 32;
 
+/// Length of the set signing seed (the Ed25519 secret key), shared along with the secret.
+pub const SEED_LEN: usize = 32;
+/// Length of the set public key (Ed25519).
+pub const PUBLIC_KEY_LEN: usize = 32;
+/// Length of a share signature (Ed25519).
+pub const SIGNATURE_LEN: usize = 64;
+/// Length of the commitment to the secret.
+pub const COMMITMENT_LEN: usize = 16;
+
 /// Highest Argon2 memory a decoder accepts, in KiB (2 GiB): a hostile share cannot demand more.
 pub const MAX_MEMORY_KIB: u32 = 2 * 1024 * 1024;
 /// Highest Argon2 pass count a decoder accepts.
@@ -221,6 +230,91 @@ pub fn open(
     Ok(buffer)
 }
 
+/// The per-set Ed25519 signing key. Its 32-byte seed is split along with the secret, so that
+/// whoever rebuilds the secret can also sign a re-issued share, and nobody else can sign.
+/// Zeroized on drop (ed25519-dalek's zeroize feature and our own buffer); no Debug.
+pub struct SetKey {
+    seed: Zeroizing<[u8; SEED_LEN]>,
+    key: ed25519_dalek::SigningKey,
+}
+
+impl SetKey {
+    /// A new set key from the OS CSPRNG.
+    pub fn generate() -> Result<Self, CryptoError> {
+        let mut seed = Zeroizing::new([0u8; SEED_LEN]);
+        getrandom::fill(seed.as_mut_slice())
+            .map_err(|e| CryptoError::Kdf(format!("the OS random number generator failed: {e}")))?;
+        Ok(Self::from_seed_array(seed))
+    }
+
+    /// The set key for a seed (as rebuilt from the shares).
+    pub fn from_seed(seed: &[u8]) -> Option<Self> {
+        let mut array = Zeroizing::new([0u8; SEED_LEN]);
+        if seed.len() != SEED_LEN {
+            return None;
+        }
+        array.copy_from_slice(seed);
+        Some(Self::from_seed_array(array))
+    }
+
+    fn from_seed_array(seed: Zeroizing<[u8; SEED_LEN]>) -> Self {
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        SetKey { seed, key }
+    }
+
+    /// The seed, to be split with the secret.
+    pub fn seed(&self) -> &[u8] {
+        self.seed.as_slice()
+    }
+
+    /// The public key every share carries.
+    pub fn public_key(&self) -> [u8; PUBLIC_KEY_LEN] {
+        self.key.verifying_key().to_bytes()
+    }
+
+    /// An Ed25519 signature of `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        use ed25519_dalek::ed25519::signature::Signer;
+        self.key.sign(message).to_bytes()
+    }
+}
+
+/// Checks an Ed25519 signature strictly (canonical encodings, no small-order keys).
+pub fn verify_signature(
+    public_key: &[u8; PUBLIC_KEY_LEN],
+    message: &[u8],
+    signature: &[u8; SIGNATURE_LEN],
+) -> bool {
+    ed25519_dalek::VerifyingKey::from_bytes(public_key)
+        .map(|key| {
+            key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The commitment to the secret: HMAC-SHA256 keyed with the set seed, so that it confirms a
+/// rebuilt secret without letting anyone who lacks T shares test guesses of a weak secret.
+pub fn commitment(seed: &[u8], kind: u8, payload: &[u8]) -> [u8; COMMITMENT_LEN] {
+    use hmac::{KeyInit as _, Mac};
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(seed) {
+        Ok(mac) => mac,
+        Err(_) => return [0; COMMITMENT_LEN], // HMAC takes keys of any length
+    };
+    mac.update(b"coldshard commitment v1\0");
+    mac.update(&[kind]);
+    mac.update(
+        &u16::try_from(payload.len())
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
+    mac.update(payload);
+    let tag = mac.finalize().into_bytes();
+    let mut out = [0u8; COMMITMENT_LEN];
+    out.copy_from_slice(&tag[..COMMITMENT_LEN]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +364,28 @@ mod tests {
             hex::encode(key.0.as_slice()),
             "4d1e3b2f28105865c9cb257cbbc19193101e6023265b8e1dade41b36cd7379ff"
         );
+    }
+
+    #[test]
+    fn set_key_signs_and_only_its_signature_verifies() {
+        let key = SetKey::generate().unwrap();
+        let again = SetKey::from_seed(key.seed()).unwrap();
+        assert_eq!(key.public_key(), again.public_key());
+        let sig = key.sign(b"share");
+        assert!(verify_signature(&key.public_key(), b"share", &sig));
+        assert!(!verify_signature(&key.public_key(), b"sharf", &sig));
+        let other = SetKey::generate().unwrap();
+        assert!(!verify_signature(&other.public_key(), b"share", &sig));
+        assert!(SetKey::from_seed(&[1; 31]).is_none());
+    }
+
+    #[test]
+    fn commitment_depends_on_seed_kind_and_payload() {
+        let c = commitment(&[1; 32], 1, b"payload");
+        assert_ne!(c, commitment(&[2; 32], 1, b"payload"));
+        assert_ne!(c, commitment(&[1; 32], 2, b"payload"));
+        assert_ne!(c, commitment(&[1; 32], 1, b"payloae"));
+        assert_eq!(c, commitment(&[1; 32], 1, b"payload"));
     }
 
     #[test]

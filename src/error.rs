@@ -73,7 +73,8 @@ fn set_exit_code(e: &SetError) -> u8 {
         | SetError::Inconsistent(_)
         | SetError::Ambiguous { .. }
         | SetError::BadSecret(_)
-        | SetError::Altered { .. } => EXIT_CHECK_FAILED,
+        | SetError::Altered { .. }
+        | SetError::RecordMismatch => EXIT_CHECK_FAILED,
         SetError::Empty
         | SetError::Duplicate { .. }
         | SetError::TooFew { .. }
@@ -90,6 +91,11 @@ impl Error {
             Error::Several(all) => all.first().map(set_exit_code).unwrap_or(EXIT_CHECK_FAILED),
             Error::Set(e) => set_exit_code(e),
             // The tool could not complete safely (a failed self-check, the OS RNG failing).
+            // A share that is not genuine: a check failed.
+            Error::Input(InputError::Share {
+                source: ArmorError::Format(FormatError::NotAuthentic),
+                ..
+            }) => EXIT_CHECK_FAILED,
             Error::SelfCheck(_)
             | Error::Split(_)
             | Error::Encode(_)
@@ -113,8 +119,7 @@ impl Error {
                 if self.any_wrong_passphrase() =>
             {
                 Some(
-                "passphrases are case-sensitive; check the keyboard layout and Caps Lock. A share \
-                 altered by someone also fails this way."
+                "passphrases are case-sensitive; check the keyboard layout and Caps Lock"
                     .into(),
                 )
             }
@@ -134,6 +139,10 @@ impl Error {
                 )),
                 ArmorError::Format(FormatError::Damaged) => Some(
                     "every line passed its own check, so compare the line numbers and line order with the sheet"
+                        .into(),
+                ),
+                ArmorError::Format(FormatError::NotAuthentic) => Some(
+                    "do not use this share; keep it as evidence and tell the other custodians"
                         .into(),
                 ),
                 ArmorError::Format(FormatError::TooExpensive(_)) => Some(

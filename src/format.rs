@@ -4,7 +4,7 @@
 //! offset  len  field
 //!      0    4  magic "CSHR"
 //!      4    1  format version = 1
-//!      5    8  set id
+//!      5    8  set id = SHA-256("coldshard set id v1\0" || set public key)[0..8]
 //!     13    1  share index x (1..=255)
 //!     14    1  threshold T (1..=255)
 //!     15    1  share count N (T..=255, x <= N)
@@ -16,16 +16,22 @@
 //!     25    1  KDF lanes
 //!     26   16  KDF salt
 //!     42   24  XChaCha20-Poly1305 nonce
-//!     66    L  ciphertext of the share's y values
-//!   66+L   16  Poly1305 tag (associated data: bytes 0..66)
-//!   82+L    4  check: SHA-256(bytes 0..82+L), first 4 bytes
+//!     66   32  set public key (Ed25519)
+//!     98   16  commitment to the secret
+//!    114 L+32  ciphertext of the share value (over the secret and the set seed)
+//!  146+L   16  Poly1305 tag (associated data: bytes 0..114)
+//!  162+L   64  Ed25519 signature by the set key of "coldshard share v1\0" || bytes 0..162+L
+//!  226+L    4  check: SHA-256(bytes 0..226+L), first 4 bytes
 //! ```
 
 use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::crypto::{self, Argon2Params, CryptoError, Kdf, NONCE_LEN, SALT_LEN, TAG_LEN};
+use crate::crypto::{
+    self, Argon2Params, COMMITMENT_LEN, CryptoError, Kdf, NONCE_LEN, PUBLIC_KEY_LEN, SALT_LEN,
+    SEED_LEN, SIGNATURE_LEN, SetKey, TAG_LEN,
+};
 use crate::passphrase::Passphrase;
 use crate::secret::SecretKind;
 use crate::shamir::{ShareCount, ShareIndex, SharePoint, Threshold};
@@ -35,25 +41,31 @@ pub const MAGIC: [u8; 4] = *b"CSHR";
 /// The format version this module writes.
 pub const VERSION: u8 = 1;
 /// Length of the public header (the associated data).
-pub const HEADER_LEN: usize = 66;
+pub const HEADER_LEN: usize = 114;
 /// Length of the trailing check.
 pub const CHECK_LEN: usize = 4;
-/// Bytes of a share besides the secret length.
-pub const OVERHEAD: usize = HEADER_LEN + TAG_LEN + CHECK_LEN;
+/// Bytes of a share besides the secret length: header, set seed, tag, signature, check.
+pub const OVERHEAD: usize = HEADER_LEN + SEED_LEN + TAG_LEN + SIGNATURE_LEN + CHECK_LEN;
+/// What the signature covers, before the share bytes.
+const SIGNATURE_CONTEXT: &[u8] = b"coldshard share v1\0";
 
 const KDF_NONE: u8 = 0;
 const KDF_ARGON2ID: u8 = 1;
 
-/// Identifies one share set: all shares of a split carry the same random set id.
+/// Identifies one share set: derived from the set's public key, the same in all its shares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SetId([u8; 8]);
 
 impl SetId {
-    /// A fresh random set id from the OS CSPRNG.
-    pub fn random() -> Result<Self, FormatError> {
+    /// The set id of a set public key: SHA-256("coldshard set id v1\0" || key)[0..8].
+    pub fn of_public_key(key: &[u8; PUBLIC_KEY_LEN]) -> Self {
+        let digest = Sha256::new()
+            .chain_update(b"coldshard set id v1\0")
+            .chain_update(key)
+            .finalize();
         let mut id = [0u8; 8];
-        getrandom::fill(&mut id).map_err(|e| FormatError::Random(e.to_string()))?;
-        Ok(SetId(id))
+        id.copy_from_slice(&digest[..8]);
+        SetId(id)
     }
     /// A set id from its bytes.
     pub fn from_bytes(bytes: [u8; 8]) -> Self {
@@ -104,6 +116,10 @@ pub enum FormatError {
     /// KDF parameters above the cap.
     #[error("it is refused: {0}")]
     TooExpensive(CryptoError),
+    /// The signature does not verify under the share's own set key, or the set id is not that
+    /// key's: the share was altered or forged.
+    #[error("it is not genuine: its signature does not match (it was altered or forged)")]
+    NotAuthentic,
     /// The OS random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
@@ -130,6 +146,10 @@ pub struct ShareHeader {
     pub salt: [u8; SALT_LEN],
     /// AEAD nonce.
     pub nonce: [u8; NONCE_LEN],
+    /// The set's Ed25519 public key.
+    pub set_key: [u8; PUBLIC_KEY_LEN],
+    /// Commitment to the secret (HMAC keyed with the set seed).
+    pub commitment: [u8; COMMITMENT_LEN],
 }
 
 impl ShareHeader {
@@ -155,7 +175,14 @@ impl ShareHeader {
         }
         b[26..42].copy_from_slice(&self.salt);
         b[42..66].copy_from_slice(&self.nonce);
+        b[66..98].copy_from_slice(&self.set_key);
+        b[98..114].copy_from_slice(&self.commitment);
         b
+    }
+
+    /// Length of the share value: the secret payload and the set seed.
+    pub fn value_len(&self) -> usize {
+        usize::from(self.secret_len) + SEED_LEN
     }
 
     /// Parses and validates the header of a v1 share (magic and version already checked).
@@ -195,6 +222,10 @@ impl ShareHeader {
         };
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&b[42..66]);
+        let mut set_key = [0u8; PUBLIC_KEY_LEN];
+        set_key.copy_from_slice(&b[66..98]);
+        let mut commitment = [0u8; COMMITMENT_LEN];
+        commitment.copy_from_slice(&b[98..114]);
         Ok(ShareHeader {
             set_id: SetId::from_bytes([b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12]]),
             index,
@@ -205,6 +236,8 @@ impl ShareHeader {
             kdf,
             salt,
             nonce,
+            set_key,
+            commitment,
         })
     }
 }
@@ -214,10 +247,12 @@ impl ShareHeader {
 pub struct EncryptedShare {
     header: ShareHeader,
     sealed: Vec<u8>,
+    signature: [u8; SIGNATURE_LEN],
 }
 
 impl EncryptedShare {
-    /// Encrypts `point` under `passphrase` with the salt and nonce in `header`.
+    /// Encrypts `point` under `passphrase` with the salt and nonce in `header`, and signs the
+    /// share with the set key, whose public key and set id the header must carry.
     ///
     /// The CLI always fills salt and nonce from the OS CSPRNG; tests pass fixed ones to
     /// reproduce the vectors in tests/vectors.
@@ -225,17 +260,40 @@ impl EncryptedShare {
         header: ShareHeader,
         point: &SharePoint,
         passphrase: &Passphrase,
+        set_key: &SetKey,
     ) -> Result<Self, FormatError> {
-        if point.index() != header.index || point.value().len() != usize::from(header.secret_len) {
+        if point.index() != header.index || point.value().len() != header.value_len() {
             return Err(FormatError::Invalid(
                 "share point does not match its header".into(),
+            ));
+        }
+        if header.set_key != set_key.public_key()
+            || header.set_id != SetId::of_public_key(&header.set_key)
+        {
+            return Err(FormatError::Invalid(
+                "header does not carry the set key it is signed with".into(),
             ));
         }
         let key = crypto::derive_key(&header.kdf, passphrase, &header.salt)
             .map_err(|e| FormatError::Invalid(e.to_string()))?;
         let sealed = crypto::seal(&key, &header.nonce, &header.to_bytes(), point.value())
             .map_err(|e| FormatError::Invalid(e.to_string()))?;
-        Ok(EncryptedShare { header, sealed })
+        let mut share = EncryptedShare {
+            header,
+            sealed,
+            signature: [0; SIGNATURE_LEN],
+        };
+        share.signature = set_key.sign(&share.signed_message());
+        Ok(share)
+    }
+
+    /// The bytes the signature covers: the context string, header, ciphertext and tag.
+    fn signed_message(&self) -> Vec<u8> {
+        let mut m = Vec::with_capacity(SIGNATURE_CONTEXT.len() + HEADER_LEN + self.sealed.len());
+        m.extend_from_slice(SIGNATURE_CONTEXT);
+        m.extend_from_slice(&self.header.to_bytes());
+        m.extend_from_slice(&self.sealed);
+        m
     }
 
     /// Derives the key and decrypts; `CryptoError::Authentication` means a wrong passphrase.
@@ -257,9 +315,11 @@ impl EncryptedShare {
 
     /// The canonical v1 encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_LEN + self.sealed.len() + CHECK_LEN);
+        let mut out =
+            Vec::with_capacity(HEADER_LEN + self.sealed.len() + SIGNATURE_LEN + CHECK_LEN);
         out.extend_from_slice(&self.header.to_bytes());
         out.extend_from_slice(&self.sealed);
+        out.extend_from_slice(&self.signature);
         let check = Sha256::digest(&out);
         out.extend_from_slice(&check[..CHECK_LEN]);
         out
@@ -301,10 +361,25 @@ impl EncryptedShare {
             return Err(FormatError::Damaged);
         }
         let header = ShareHeader::parse(header)?;
-        Ok(EncryptedShare {
+        let (signed, signature) = body.split_at(body.len() - SIGNATURE_LEN);
+        let mut sig = [0u8; SIGNATURE_LEN];
+        sig.copy_from_slice(signature);
+        let share = EncryptedShare {
             header,
-            sealed: body[HEADER_LEN..].to_vec(),
-        })
+            sealed: signed[HEADER_LEN..].to_vec(),
+            signature: sig,
+        };
+        // Authenticity last: the set id must be the key's, and the key must have signed.
+        if share.header.set_id != SetId::of_public_key(&share.header.set_key)
+            || !crypto::verify_signature(
+                &share.header.set_key,
+                &share.signed_message(),
+                &share.signature,
+            )
+        {
+            return Err(FormatError::NotAuthentic);
+        }
+        Ok(share)
     }
 }
 
@@ -315,8 +390,9 @@ mod tests {
 
     fn sample(kdf: Kdf) -> (EncryptedShare, Passphrase) {
         let pass = Passphrase::new("pass");
+        let key = SetKey::from_seed(&[7; 32]).unwrap();
         let header = ShareHeader {
-            set_id: SetId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8]),
+            set_id: SetId::of_public_key(&key.public_key()),
             index: ShareIndex::new(2).unwrap(),
             threshold: Threshold::new(2).unwrap(),
             count: ShareCount::new(3).unwrap(),
@@ -325,9 +401,16 @@ mod tests {
             kdf,
             salt: if kdf == Kdf::None { [0; 16] } else { [9; 16] },
             nonce: [8; 24],
+            set_key: key.public_key(),
+            commitment: [1; 16],
         };
-        let point = SharePoint::new(header.index, Zeroizing::new(vec![10, 20, 30]));
-        (EncryptedShare::seal(header, &point, &pass).unwrap(), pass)
+        let mut value = vec![10, 20, 30];
+        value.extend_from_slice(&[40; 32]);
+        let point = SharePoint::new(header.index, Zeroizing::new(value));
+        (
+            EncryptedShare::seal(header, &point, &pass, &key).unwrap(),
+            pass,
+        )
     }
 
     fn argon() -> Kdf {
@@ -342,7 +425,7 @@ mod tests {
             assert_eq!(bytes.len(), OVERHEAD + 3);
             let back = EncryptedShare::from_bytes(&bytes).unwrap();
             assert_eq!(back, share);
-            assert_eq!(back.open(&pass).unwrap().value(), &[10, 20, 30]);
+            assert_eq!(&back.open(&pass).unwrap().value()[..3], &[10, 20, 30]);
         }
     }
 
@@ -400,6 +483,17 @@ mod tests {
             Err(FormatError::TooExpensive(_))
         ));
         assert!(matches!(forge(|b| b[25] = 0), Err(FormatError::Invalid(_))));
+        // Any change that passes the field checks is caught by the signature.
+        assert_eq!(
+            forge(|b| b[120] ^= 1).unwrap_err(),
+            FormatError::NotAuthentic
+        );
+        assert_eq!(
+            forge(|b| b[99] ^= 1).unwrap_err(),
+            FormatError::NotAuthentic
+        );
+        assert_eq!(forge(|b| b[5] ^= 1).unwrap_err(), FormatError::NotAuthentic);
+        assert_eq!(forge(|b| b[14] = 3).unwrap_err(), FormatError::NotAuthentic);
         assert_eq!(
             EncryptedShare::from_bytes(b"XSHR\x01"),
             Err(FormatError::NotAShare)

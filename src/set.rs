@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::crypto::{CryptoError, Kdf};
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, CryptoError, Kdf, SEED_LEN, SetKey};
 use crate::format::{SetId, ShareHeader};
 use crate::input::LoadedShare;
 use crate::passphrase::Passphrase;
@@ -108,6 +110,11 @@ pub enum SetError {
         /// Threshold.
         need: u8,
     },
+    /// The rebuilt secret does not match the set's key or commitment.
+    #[error(
+        "the rebuilt secret does not match the record every share carries (set key and commitment): a share is damaged or not genuine"
+    )]
+    RecordMismatch,
     /// The rebuilt secret is not valid for its kind (BIP39 checksum).
     #[error("{0}")]
     BadSecret(SecretError),
@@ -185,6 +192,13 @@ pub fn validate(shares: Vec<LoadedShare>) -> Result<ShareSet, SetError> {
                 "the share count",
                 h.count.get().to_string(),
                 reference.count.get().to_string(),
+            );
+        }
+        if h.set_key != reference.set_key || h.commitment != reference.commitment {
+            return disagree(
+                "the set key or commitment",
+                "one value".into(),
+                "another".into(),
             );
         }
         if h.kind != reference.kind || h.secret_len != reference.secret_len {
@@ -271,8 +285,30 @@ impl ShareSet {
             },
             other => SetError::Shamir(other),
         })?;
-        Secret::from_payload(self.kind(), payload).map_err(SetError::BadSecret)
+        // The rebuilt value is the secret payload followed by the set seed: the seed must give
+        // back the set's public key, and the commitment must match the payload.
+        let split = payload
+            .len()
+            .checked_sub(SEED_LEN)
+            .ok_or(SetError::RecordMismatch)?;
+        let (secret, seed) = payload.split_at(split);
+        let key = SetKey::from_seed(seed).ok_or(SetError::RecordMismatch)?;
+        if key.public_key() != self.header.set_key
+            || crypto::commitment(seed, self.kind().code(), secret) != self.header.commitment
+        {
+            return Err(SetError::RecordMismatch);
+        }
+        Secret::from_payload(self.kind(), Zeroizing::new(secret.to_vec()))
+            .map_err(SetError::BadSecret)
     }
+}
+
+/// What is split: the secret payload followed by the set seed.
+pub fn dealt_value(secret: &Secret, set_key: &SetKey) -> Zeroizing<Vec<u8>> {
+    let mut dealt = Zeroizing::new(Vec::with_capacity(secret.payload().len() + SEED_LEN));
+    dealt.extend_from_slice(secret.payload());
+    dealt.extend_from_slice(set_key.seed());
+    dealt
 }
 
 /// Decrypts one share; a failed tag is reported as a wrong passphrase naming the share.

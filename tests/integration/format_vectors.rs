@@ -12,7 +12,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use coldshard::armor::{self, ArmorError, Label};
-use coldshard::crypto::{Argon2Params, Kdf};
+use coldshard::crypto::{self, Argon2Params, Kdf, SetKey};
 use coldshard::format::{EncryptedShare, FormatError, SetId, ShareHeader};
 use coldshard::passphrase::Passphrase;
 use coldshard::secret::{InputFormat, Secret, SecretKind};
@@ -76,6 +76,17 @@ fn valid_vectors_reproduce_byte_for_byte() {
         assert_eq!(parsed.kind(), kind, "{name}");
         assert_eq!(parsed.payload(), payload.as_slice(), "{name}");
 
+        let set_key = SetKey::from_seed(&hexv(&v["set_seed_hex"])).unwrap();
+        assert_eq!(
+            hex::encode(set_key.public_key()),
+            v["public_key_hex"].as_str().unwrap()
+        );
+        assert_eq!(
+            hex::encode(crypto::commitment(set_key.seed(), kind.code(), &payload)),
+            v["commitment_hex"].as_str().unwrap()
+        );
+        let mut dealt = payload.clone();
+        dealt.extend_from_slice(set_key.seed());
         let mut points = Vec::new();
         for s in v["shares"].as_array().unwrap() {
             let header = ShareHeader {
@@ -88,10 +99,12 @@ fn valid_vectors_reproduce_byte_for_byte() {
                 kdf: kdf_of(&v["kdf"]),
                 salt: arr(&s["salt_hex"]),
                 nonce: arr(&s["nonce_hex"]),
+                set_key: arr(&v["public_key_hex"]),
+                commitment: arr(&v["commitment_hex"]),
             };
             let point = SharePoint::new(header.index, Zeroizing::new(hexv(&s["value_hex"])));
             let pass = Passphrase::new(s["passphrase"].as_str().unwrap());
-            let share = EncryptedShare::seal(header, &point, &pass).unwrap();
+            let share = EncryptedShare::seal(header, &point, &pass, &set_key).unwrap();
             assert_eq!(
                 hex::encode(share.to_bytes()),
                 s["binary_hex"].as_str().unwrap(),
@@ -107,15 +120,16 @@ fn valid_vectors_reproduce_byte_for_byte() {
         }
         let t = v["threshold"].as_u64().unwrap() as u8;
         let threshold = Threshold::new(t).unwrap();
-        shamir::check_every_subset(&points, threshold, &payload).unwrap();
+        shamir::check_every_subset(&points, threshold, &dealt).unwrap();
         let rebuilt = shamir::recover(&points[points.len() - usize::from(t)..], threshold).unwrap();
-        let secret = Secret::from_payload(kind, rebuilt).unwrap();
+        let secret =
+            Secret::from_payload(kind, Zeroizing::new(rebuilt[..payload.len()].to_vec())).unwrap();
         assert_eq!(&secret.render().unwrap()[..], input.as_slice(), "{name}");
     }
 }
 
 /// A decoder written from docs/FORMAT.md alone, with primitive crates only.
-fn independent_open(armor_text: &str, passphrase: &str) -> (u8, Vec<u8>) {
+fn independent_open(armor_text: &str, passphrase: &str) -> (u8, Vec<u8>, [u8; 32], [u8; 16]) {
     let mut data = String::new();
     let mut in_body = false;
     for line in armor_text.lines() {
@@ -141,8 +155,22 @@ fn independent_open(armor_text: &str, passphrase: &str) -> (u8, Vec<u8>) {
     let b = data_encoding::BASE32_NOPAD.decode(data.as_bytes()).unwrap();
     assert_eq!(&b[0..5], b"CSHR\x01");
     let len = u16::from_be_bytes([b[17], b[18]]) as usize;
-    assert_eq!(b.len(), 86 + len);
-    assert_eq!(&Sha256::digest(&b[..82 + len])[..4], &b[82 + len..]);
+    assert_eq!(b.len(), 230 + len);
+    assert_eq!(&Sha256::digest(&b[..226 + len])[..4], &b[226 + len..]);
+    // Authenticity: the set id is the key's, and the key signed everything before the signature.
+    let public: [u8; 32] = b[66..98].try_into().unwrap();
+    let id = Sha256::new()
+        .chain_update(b"coldshard set id v1\0")
+        .chain_update(public)
+        .finalize();
+    assert_eq!(&id[..8], &b[5..13]);
+    let mut message = b"coldshard share v1\0".to_vec();
+    message.extend_from_slice(&b[..162 + len]);
+    let signature: [u8; 64] = b[162 + len..226 + len].try_into().unwrap();
+    ed25519_dalek::VerifyingKey::from_bytes(&public)
+        .unwrap()
+        .verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&signature))
+        .expect("signed by the set key");
     let mut key = [0u8; 32];
     if b[19] == 1 {
         let nfkd: String = unicode_normalization::UnicodeNormalization::nfkd(passphrase).collect();
@@ -153,17 +181,17 @@ fn independent_open(armor_text: &str, passphrase: &str) -> (u8, Vec<u8>) {
             .unwrap();
     }
     let nonce: [u8; 24] = b[42..66].try_into().unwrap();
-    let mut value = b[66..66 + len].to_vec();
-    let tag = chacha20poly1305::Tag::try_from(&b[66 + len..82 + len]).unwrap();
+    let mut value = b[114..146 + len].to_vec();
+    let tag = chacha20poly1305::Tag::try_from(&b[146 + len..162 + len]).unwrap();
     XChaCha20Poly1305::new(&key.into())
         .decrypt_inout_detached(
             &XNonce::from(nonce),
-            &b[..66],
+            &b[..114],
             value.as_mut_slice().into(),
             &tag,
         )
         .expect("authentic");
-    (b[13], value)
+    (b[13], value, public, b[98..114].try_into().unwrap())
 }
 
 /// Multiplication in GF(2^8) modulo x^8 + x^4 + x^3 + x^2 + 1 (0x11d), as FORMAT.md fixes.
@@ -207,23 +235,42 @@ fn interpolate_at_zero(points: &[(u8, Vec<u8>)]) -> Vec<u8> {
 fn an_independent_decoder_reads_the_valid_vectors() {
     for v in load()["valid"].as_array().unwrap() {
         let mut points = Vec::new();
+        let mut record = None;
         for s in v["shares"].as_array().unwrap() {
-            let (index, value) = independent_open(
+            let (index, value, public, commitment) = independent_open(
                 s["armor"].as_str().unwrap(),
                 s["passphrase"].as_str().unwrap(),
             );
             assert_eq!(u64::from(index), s["index"].as_u64().unwrap());
             assert_eq!(hex::encode(&value), s["value_hex"].as_str().unwrap());
+            record = Some((public, commitment));
             points.push((index, value));
         }
-        // Any T of them interpolate to the payload over the field the spec names.
+        let (public, commitment) = record.unwrap();
+        // Any T of them interpolate, over the field the spec names, to payload || set seed;
+        // the seed gives back the set key and the commitment matches the payload.
         let t = v["threshold"].as_u64().unwrap() as usize;
+        let kind = v["secret"]["kind"].as_str().unwrap();
+        let kind_code = [1u8, 2, 3][["bip39", "hex", "raw"]
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap()];
         for start in 0..=points.len() - t {
-            let payload = interpolate_at_zero(&points[start..start + t]);
+            let dealt = interpolate_at_zero(&points[start..start + t]);
+            let (payload, seed) = dealt.split_at(dealt.len() - 32);
             assert_eq!(
                 hex::encode(payload),
                 v["secret"]["payload_hex"].as_str().unwrap()
             );
+            let signing = ed25519_dalek::SigningKey::from_bytes(seed.try_into().unwrap());
+            assert_eq!(signing.verifying_key().to_bytes(), public);
+            use hmac::{KeyInit as _, Mac};
+            let mut mac = hmac::Hmac::<Sha256>::new_from_slice(seed).unwrap();
+            mac.update(b"coldshard commitment v1\0");
+            mac.update(&[kind_code]);
+            mac.update(&(payload.len() as u16).to_be_bytes());
+            mac.update(payload);
+            assert_eq!(&mac.finalize().into_bytes()[..16], &commitment);
         }
     }
 }
@@ -258,6 +305,7 @@ fn verdict(armor_text: &str, passphrase: &str) -> (String, Option<u64>) {
                 FormatError::Damaged => ("damaged".into(), None),
                 FormatError::Invalid(_) => ("invalid-field".into(), None),
                 FormatError::TooExpensive(_) => ("kdf-too-expensive".into(), None),
+                FormatError::NotAuthentic => ("not-authentic".into(), None),
                 FormatError::Random(_) => ("random".into(), None),
             },
         },
@@ -370,9 +418,14 @@ fn regenerate() {
     let mut first_share: Option<(String, String, EncryptedShare)> = None;
     for spec in &specs {
         let secret = Secret::parse(spec.input, InputFormat::Auto).unwrap();
-        let set_id = SetId::from_bytes(det(&format!("set {}", spec.name)));
+        let set_key = SetKey::from_seed(&det::<32>(&format!("seed {}", spec.name))).unwrap();
+        let public_key = set_key.public_key();
+        let set_id = SetId::of_public_key(&public_key);
+        let commitment = crypto::commitment(set_key.seed(), secret.kind().code(), secret.payload());
+        let mut dealt = secret.payload().to_vec();
+        dealt.extend_from_slice(set_key.seed());
         let points = shamir::split(
-            secret.payload(),
+            &dealt,
             Threshold::new(spec.t).unwrap(),
             ShareCount::new(spec.n).unwrap(),
         )
@@ -399,9 +452,11 @@ fn regenerate() {
                     det(&format!("salt {} {i}", spec.name))
                 },
                 nonce: det(&format!("nonce {} {i}", spec.name)),
+                set_key: public_key,
+                commitment,
             };
             let pass = Passphrase::new(&passphrase);
-            let share = EncryptedShare::seal(header.clone(), p, &pass).unwrap();
+            let share = EncryptedShare::seal(header.clone(), p, &pass, &set_key).unwrap();
             let mut key = [0u8; 32];
             if let Kdf::Argon2id(a) = spec.kdf {
                 let params = Params::new(
@@ -446,6 +501,9 @@ fn regenerate() {
             "threshold": spec.t,
             "count": spec.n,
             "set_id_hex": hex::encode(set_id.as_bytes()),
+            "set_seed_hex": hex::encode(set_key.seed()),
+            "public_key_hex": hex::encode(public_key),
+            "commitment_hex": hex::encode(commitment),
             "kdf": kdf_json(&spec.kdf),
             "shares": shares,
         }));
@@ -583,7 +641,7 @@ fn regenerate() {
         2,
     );
     let mut b = bytes.clone();
-    b[70] ^= 1;
+    b[120] ^= 1;
     add(
         "damaged-ciphertext",
         "One ciphertext bit flipped; every line check is valid, the whole-share check is not.",
@@ -594,16 +652,60 @@ fn regenerate() {
         2,
     );
     let mut b = bytes.clone();
-    b[70] ^= 1;
+    b[120] ^= 1;
     add(
         "altered-ciphertext",
-        "One ciphertext bit flipped and the whole-share check recomputed: only the AEAD tag catches it, which reads as a wrong passphrase.",
+        "One ciphertext bit flipped and the whole-share check recomputed: the signature catches it.",
         reframe(&text, &with_check(b)),
         &pass,
-        "wrong-passphrase",
+        "not-authentic",
         None,
-        3,
+        1,
     );
+    let mut b = bytes.clone();
+    b[14] = 3;
+    add(
+        "altered-threshold",
+        "The threshold changed to another valid value (check recomputed): the signature catches it.",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "not-authentic",
+        None,
+        1,
+    );
+    let mut b = bytes.clone();
+    b[5] ^= 0x80;
+    add(
+        "set-id-of-another-key",
+        "The set id is not the one of the share's public key (check recomputed).",
+        reframe(&text, &with_check(b)),
+        &pass,
+        "not-authentic",
+        None,
+        1,
+    );
+    {
+        // The custodian's forgery: open the share with the right passphrase, change the value,
+        // encrypt it again correctly, keep the old signature, fix the check.
+        let header = share.header().clone();
+        let p = Passphrase::new(&pass);
+        let opened = share.open(&p).ok().unwrap();
+        let mut value = opened.value().to_vec();
+        value[0] ^= 0x5a;
+        let key = crypto::derive_key(&header.kdf, &p, &header.salt).unwrap();
+        let sealed = crypto::seal(&key, &header.nonce, &header.to_bytes(), &value).unwrap();
+        let mut b = bytes.clone();
+        b[114..114 + sealed.len()].copy_from_slice(&sealed);
+        add(
+            "forged-by-custodian",
+            "Re-encrypted correctly under the right passphrase with a changed value, the old signature kept and the check recomputed.",
+            reframe(&text, &with_check(b)),
+            &pass,
+            "not-authentic",
+            None,
+            1,
+        );
+    }
     let mut b = bytes.clone();
     b[20..24].copy_from_slice(&u32::MAX.to_be_bytes());
     add(

@@ -1,6 +1,6 @@
 //! Property tests of split and recover (library level; the binary is covered elsewhere).
 
-use coldshard::crypto::{Argon2Params, Kdf};
+use coldshard::crypto::{Argon2Params, Kdf, SetKey};
 use coldshard::format::{EncryptedShare, SetId, ShareHeader};
 use coldshard::passphrase::Passphrase;
 use coldshard::secret::SecretKind;
@@ -81,25 +81,28 @@ proptest! {
     /// Encrypting and decoding any share is lossless, and a changed passphrase fails to open.
     #[test]
     fn encrypted_shares_round_trip(
-        value in proptest::collection::vec(any::<u8>(), 1..=256),
+        value in proptest::collection::vec(any::<u8>(), 33..=288),
         pass in "\\PC{0,24}",
         salt in any::<[u8; 16]>(),
         nonce in any::<[u8; 24]>(),
         index in 1u8..=255,
     ) {
+        let key = SetKey::from_seed(&[3; 32]).unwrap();
         let header = ShareHeader {
-            set_id: SetId::from_bytes([7; 8]),
+            set_id: SetId::of_public_key(&key.public_key()),
             index: coldshard::shamir::ShareIndex::new(index).unwrap(),
             threshold: Threshold::new(1).unwrap(),
             count: ShareCount::new(255).unwrap(),
             kind: SecretKind::Raw,
-            secret_len: value.len() as u16,
+            secret_len: (value.len() - 32) as u16,
             kdf: Kdf::Argon2id(Argon2Params::new(8, 1, 1).unwrap()),
             salt,
             nonce,
+            set_key: key.public_key(),
+            commitment: [9; 16],
         };
         let point = SharePoint::new(header.index, zeroize::Zeroizing::new(value.clone()));
-        let share = EncryptedShare::seal(header, &point, &Passphrase::new(&pass)).unwrap();
+        let share = EncryptedShare::seal(header, &point, &Passphrase::new(&pass), &key).unwrap();
         let text = coldshard::armor::encode(&share, None);
         let back = coldshard::armor::decode(text.as_bytes()).unwrap().share;
         prop_assert_eq!(&back, &share);
