@@ -225,7 +225,10 @@ fn split_into(
     before_commit: impl FnOnce() -> Result<(), Error>,
 ) -> Result<(SetId, PathBuf), Error> {
     // The set key signs every share; its seed is split along with the secret (docs/FORMAT.md).
-    let set_key = SetKey::generate().map_err(|e| Error::Random(e.to_string()))?;
+    let set_key = SetKey::generate().map_err(|e| match e {
+        crypto::CryptoError::Random(reason) => Error::Random(reason),
+        other => Error::Encode(crate::format::FormatError::Invalid(other.to_string())),
+    })?;
     let public_key = set_key.public_key();
     let set_id = SetId::of_public_key(&public_key);
     let commitment = crypto::commitment(set_key.seed(), secret.kind().code(), secret.payload());

@@ -67,6 +67,9 @@ pub enum CryptoError {
     /// The AEAD tag did not verify: wrong passphrase, or a share altered with a valid checksum.
     #[error("the passphrase is wrong")]
     Authentication,
+    /// The OS random number generator failed.
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
     /// The KDF itself failed (out of memory, for instance).
     #[error("key derivation failed: {0}")]
     Kdf(String),
@@ -242,8 +245,7 @@ impl SetKey {
     /// A new set key from the OS CSPRNG.
     pub fn generate() -> Result<Self, CryptoError> {
         let mut seed = Zeroizing::new([0u8; SEED_LEN]);
-        getrandom::fill(seed.as_mut_slice())
-            .map_err(|e| CryptoError::Kdf(format!("the OS random number generator failed: {e}")))?;
+        getrandom::fill(seed.as_mut_slice()).map_err(|e| CryptoError::Random(e.to_string()))?;
         Ok(Self::from_seed_array(seed))
     }
 
