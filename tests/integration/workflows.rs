@@ -1035,30 +1035,24 @@ fn a_closed_stdout_is_an_error_not_a_panic() {
     }
 }
 
+/// `split -t 2 -n 2 --secret-format raw --in INPUT --out OUT` with fast KDF settings.
+fn split_raw(work: &Work, input: &str, pass: &str, out: &str) -> Command {
+    let mut cmd = coldshard();
+    cmd.args(["split", "-t", "2", "-n", "2", "--secret-format", "raw"])
+        .args(["--in", input, "--passphrase-file", pass])
+        .args(FAST_KDF)
+        .arg("--out")
+        .arg(work.path(out));
+    cmd
+}
+
 #[test]
 fn the_largest_secret_round_trips_and_one_byte_more_is_refused() {
     let work = Work::new();
     let largest: Vec<u8> = (0..256u32).map(|i| (i * 7 + 3) as u8).collect();
     let input = work.write("largest.bin", &largest);
     let pass = work.passfile("p.txt", &["same for all"]);
-    coldshard()
-        .args([
-            "split",
-            "-t",
-            "2",
-            "-n",
-            "2",
-            "--secret-format",
-            "raw",
-            "--in",
-            &input,
-        ])
-        .args(["--passphrase-file", &pass])
-        .args(FAST_KDF)
-        .arg("--out")
-        .arg(work.path("big"))
-        .assert()
-        .success();
+    split_raw(&work, &input, &pass, "big").assert().success();
     let shares = shares_of(&work, "big", 2);
     let out = work.path("back.bin");
     coldshard()
@@ -1076,22 +1070,7 @@ fn the_largest_secret_round_trips_and_one_byte_more_is_refused() {
     assert_eq!(std::fs::read(&out).unwrap(), largest);
 
     let too_big = work.write("too-big.bin", [7u8; 257]);
-    coldshard()
-        .args([
-            "split",
-            "-t",
-            "2",
-            "-n",
-            "2",
-            "--secret-format",
-            "raw",
-            "--in",
-            &too_big,
-        ])
-        .args(["--passphrase-file", &pass])
-        .args(FAST_KDF)
-        .arg("--out")
-        .arg(work.path("never"))
+    split_raw(&work, &too_big, &pass, "never")
         .assert()
         .code(2)
         .stderr(predicate::str::contains("257 bytes"));
