@@ -509,6 +509,8 @@ pub fn verify(args: VerifyArgs) -> Result<(), Error> {
                     _ => serde_json::Value::Null,
                 };
                 v["intact"] = json!(!matches!(r, Err(set::SetError::Altered { .. })));
+                // Every share read has had its signature checked (decoding refuses others).
+                v["authentic"] = json!(true);
                 v["encrypted"] = json!(encrypted);
                 v["passphrase_correct"] = correct;
                 v["ok"] = json!(r.is_ok());
@@ -526,7 +528,7 @@ pub fn verify(args: VerifyArgs) -> Result<(), Error> {
                 Kdf::Argon2id(_) => "passphrase correct",
             };
             text.push_str(&format!(
-                "OK  {}: set {}, any {} of {} rebuild; intact, {pass}.\n",
+                "OK  {}: authentic share of set {}, any {} of {} rebuild; intact, {pass}.\n",
                 s.describe(),
                 h.set_id,
                 h.threshold.get(),

@@ -393,6 +393,7 @@ fn verify_one_share_says_ok_and_names_the_set() {
         .success();
     let out = stdout_of(&a);
     assert!(out.contains("OK"), "verify does not say OK:\n{out}");
+    assert!(out.contains("authentic share of set"), "{out}");
     assert!(out.contains(&set), "verify does not name set {set}:\n{out}");
     assert!(!out.contains("abandon"));
 
@@ -972,6 +973,7 @@ fn verify_reports_every_failing_share_and_json_says_which() {
     let list = v["shares"].as_array().unwrap();
     assert_eq!(list.len(), 3);
     assert_eq!(list[0]["passphrase_correct"], true);
+    assert_eq!(list[0]["authentic"], true);
     assert!(list[0]["error"].is_null());
     for bad in &list[1..] {
         assert_eq!(bad["passphrase_correct"], false);
