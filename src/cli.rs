@@ -138,6 +138,9 @@ pub struct SplitArgs {
     /// Allow T = 1: every share alone then rebuilds the secret.
     #[arg(long)]
     pub allow_threshold_one: bool,
+    /// Ask for the BIP39 passphrase ("25th word") to show the wallet's BIP32 fingerprint with it.
+    #[arg(long)]
+    pub bip39_passphrase: bool,
 }
 
 /// `coldshard recover`.
@@ -155,6 +158,9 @@ pub struct RecoverArgs {
     /// Print the secret on standard output.
     #[arg(long)]
     pub reveal: bool,
+    /// Ask for the BIP39 passphrase ("25th word") to show the wallet's BIP32 fingerprint with it.
+    #[arg(long)]
+    pub bip39_passphrase: bool,
 }
 
 /// `coldshard verify`.

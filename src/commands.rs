@@ -322,6 +322,31 @@ fn kdf_text(kdf: &Kdf) -> String {
     }
 }
 
+/// "Wallet:      BIP32 master fingerprint 73c5da0a (...)\n" for a BIP39 secret, else empty.
+/// With `ask`, the BIP39 passphrase ("25th word") is asked at the terminal (hidden).
+fn wallet_fingerprint_line(secret: &Secret, ask: bool) -> Result<String, Error> {
+    if secret.kind() != crate::secret::SecretKind::Bip39 {
+        return Ok(String::new());
+    }
+    let passphrase = if ask {
+        terminal::prompt_hidden(
+            "BIP39 passphrase (typing is hidden): ",
+            "the BIP39 passphrase",
+        )?
+    } else {
+        Zeroizing::new(String::new())
+    };
+    let which = if ask {
+        "with the BIP39 passphrase given"
+    } else {
+        "without BIP39 passphrase"
+    };
+    Ok(secret
+        .bip32_fingerprint(&passphrase)
+        .map(|f| format!("Wallet:      BIP32 master fingerprint {f} ({which})\n"))
+        .unwrap_or_default())
+}
+
 /// `coldshard split`.
 pub fn split(args: SplitArgs) -> Result<(), Error> {
     let plan = plan_from_args(&args)?;
@@ -355,12 +380,14 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
         "Split the secret ({}) into {n} share{}; any {t} rebuild it.\n\
          Set:         {set_id}\n\
          Fingerprint: {}  (write it down: recover prints it too)\n\
+         {}\
          Key derivation: {}\n\
          Checked:     every file read back from disk and decrypted; every {t} of the {n} shares rebuild the secret.\n\
          Files in '{}':\n",
         secret.describe(),
         if n == 1 { "" } else { "s" },
         secret.fingerprint(),
+        wallet_fingerprint_line(&secret, args.bip39_passphrase)?,
         kdf_text(&plan.kdf),
         dir.display()
     );
@@ -464,12 +491,14 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
         .map(|s| s.share().header().index.to_string())
         .collect();
     let summary = format!(
-        "Rebuilt the secret of set {} ({}) from shares {}. Fingerprint: {}",
+        "Rebuilt the secret of set {} ({}) from shares {}. Fingerprint: {}\n{}",
         set.set_id(),
         secret.describe(),
         indices.join(", "),
-        secret.fingerprint()
+        secret.fingerprint(),
+        wallet_fingerprint_line(&secret, args.bip39_passphrase)?.trim_end()
     );
+    let summary = summary.trim_end().to_string();
     if let Some(out) = &args.out {
         output::write_new_file(out, &secret.render()?)?;
         terminal::stderr_line(&format!(

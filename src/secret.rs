@@ -266,6 +266,28 @@ impl Secret {
         Ok(out)
     }
 
+    /// The BIP32 master key fingerprint wallets display (8 hex digits, lower case), for a BIP39
+    /// secret: HASH160 of the master public key of the seed made with `bip39_passphrase`
+    /// (empty for none). `None` for hex and raw secrets.
+    pub fn bip32_fingerprint(&self, bip39_passphrase: &str) -> Option<String> {
+        use hmac::{KeyInit as _, Mac};
+        use sha2::Sha512;
+        if self.kind != SecretKind::Bip39 {
+            return None;
+        }
+        let entropy = self.payload.get(..self.payload.len().saturating_sub(1))?;
+        let mnemonic = bip39::Mnemonic::from_entropy(entropy).ok()?;
+        let normalised: Zeroizing<String> = Zeroizing::new(bip39_passphrase.nfkd().collect());
+        let seed = Zeroizing::new(mnemonic.to_seed_normalized(&normalised));
+        let mut mac = hmac::Hmac::<Sha512>::new_from_slice(b"Bitcoin seed").ok()?;
+        mac.update(seed.as_slice());
+        let master = Zeroizing::new(mac.finalize().into_bytes());
+        let key = k256::SecretKey::from_slice(master.get(..32)?).ok()?;
+        let public = key.public_key().to_sec1_bytes();
+        let hash160 = ripemd::Ripemd160::digest(Sha256::digest(&public));
+        Some(hex::encode(&hash160[..4]))
+    }
+
     /// A short public fingerprint (8 hex digits) to compare a recovery with the record.
     ///
     /// It is a truncated SHA-256 of the secret: harmless for a seed of 128 bits or more, but
@@ -495,6 +517,20 @@ mod tests {
             let bits = len / 4;
             assert_eq!(checksum_byte(&entropy) >> (8 - bits), m.checksum());
         }
+    }
+
+    #[test]
+    fn bip32_master_fingerprint_matches_what_wallets_show() {
+        // The well-known fingerprint of the "abandon ... about" test mnemonic, no passphrase.
+        let s = Secret::parse(ABOUT.as_bytes(), InputFormat::Bip39).unwrap();
+        assert_eq!(s.bip32_fingerprint("").as_deref(), Some("73c5da0a"));
+        assert_ne!(s.bip32_fingerprint("TREZOR").as_deref(), Some("73c5da0a"));
+        assert!(
+            Secret::parse(b"00ff", InputFormat::Hex)
+                .unwrap()
+                .bip32_fingerprint("")
+                .is_none()
+        );
     }
 
     #[test]

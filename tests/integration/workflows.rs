@@ -1078,3 +1078,38 @@ fn the_largest_secret_round_trips_and_one_byte_more_is_refused() {
         .stderr(predicate::str::contains("257 bytes"));
     assert!(!work.path("never").exists());
 }
+
+#[test]
+fn the_wallet_bip32_fingerprint_is_shown_for_mnemonics_only() {
+    let work = Work::new();
+    let pass = work.passfile("p.txt", &["pass"]);
+    // 73c5da0a: the master fingerprint wallets show for "abandon ... about", no passphrase.
+    let split = split_cmd(&work, "m", 2, 2)
+        .args(["--passphrase-file", &pass])
+        .args(FAST_KDF)
+        .write_stdin(ABOUT)
+        .assert()
+        .success();
+    assert!(stdout_of(&split).contains("BIP32 master fingerprint 73c5da0a"));
+    let shares = shares_of(&work, "m", 2);
+    coldshard()
+        .args([
+            "recover",
+            &shares[0],
+            &shares[1],
+            "--passphrase-file",
+            &pass,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "BIP32 master fingerprint 73c5da0a",
+        ));
+    let hex = split_cmd(&work, "h", 2, 2)
+        .args(["--passphrase-file", &pass])
+        .args(FAST_KDF)
+        .write_stdin("00112233445566778899aabbccddeeff")
+        .assert()
+        .success();
+    assert!(!stdout_of(&hex).contains("BIP32"));
+}
