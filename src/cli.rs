@@ -13,6 +13,7 @@ Examples:
       --label carol --label dave --label erin
   coldshard verify shares/share-2-of-5.txt
   coldshard recover shares/share-1-of-5.txt shares/share-3-of-5.txt shares/share-5-of-5.txt
+  coldshard drill --manifest shares/manifest.json s1.txt s3.txt s5.txt --report drill.json
   coldshard demo
 
 Exit codes: 0 success; 1 a check failed; 2 bad usage or unreadable input; 3 wrong passphrase.";
@@ -54,6 +55,19 @@ pub enum Command {
         after_help = "Examples:\n  coldshard inspect share-2-of-5.txt\n  coldshard inspect shares/*.txt --json"
     )]
     Inspect(InspectArgs),
+    /// Rebuild the secret in memory and check it against the manifest, without revealing it.
+    #[command(
+        after_help = "Examples:\n  coldshard drill --manifest manifest.json share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt\n  coldshard drill --manifest manifest.json s/*.txt --passphrase-file pass.txt --report drill-2026-11.json\n\nExit codes: 0 PASS; 1 FAIL (the verdicts are on standard output); 2 bad usage or unreadable manifest."
+    )]
+    Drill(DrillArgs),
+    /// Issue a fresh share for a lost index, or add shares, from T shares of the set.
+    #[command(
+        after_help = "Examples:\n  coldshard reissue --manifest shares/manifest.json --index 2 --out new-2/ s1.txt s3.txt s5.txt\n  coldshard reissue --manifest shares/manifest.json --add 2 --label frank --label grace --out added/ s1.txt s3.txt s5.txt"
+    )]
+    Reissue(ReissueArgs),
+    /// Check the set manifest (manifest.json) that split writes.
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
     /// Run split, recover and verify on a built-in BIP39 test mnemonic.
     #[command(
         after_help = "Examples:\n  coldshard demo\n  coldshard demo --out /tmp/coldshard-demo"
@@ -75,6 +89,78 @@ pub enum Command {
         /// A command name, for its own page.
         command: Option<String>,
     },
+}
+
+/// `coldshard manifest ...`.
+#[derive(Debug, Subcommand)]
+pub enum ManifestCommand {
+    /// Check a manifest's signature, and the files it lists that are in its folder.
+    #[command(
+        after_help = "Examples:\n  coldshard manifest verify shares/manifest.json\n  coldshard manifest verify manifest.json --json"
+    )]
+    Verify(ManifestVerifyArgs),
+}
+
+/// `coldshard manifest verify`.
+#[derive(Debug, Args)]
+pub struct ManifestVerifyArgs {
+    /// The manifest file.
+    #[arg(value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// Print one JSON object (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coldshard drill`.
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// The set's manifest.json.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// Share files ('-' for stdin): at least T, more to check every share.
+    #[arg(required = true, value_name = "SHARE")]
+    pub shares: Vec<String>,
+    /// Passphrases from a file: line i for the i-th SHARE, or one line for all.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Write the drill report (JSON, docs/CLI.md) to this new file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// `coldshard reissue`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["index", "add"])))]
+#[command(group(ArgGroup::new("new_passphrases").args(["new_passphrase_file", "generate_passphrases"])))]
+pub struct ReissueArgs {
+    /// The set's manifest.json (the latest revision).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// At least T share files of the set ('-' for stdin).
+    #[arg(required = true, value_name = "SHARE")]
+    pub shares: Vec<String>,
+    /// Passphrases of the SHARE files: line i for the i-th SHARE, or one line for all.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Issue a fresh share for this existing index (same point, new passphrase).
+    #[arg(long, value_name = "I", value_parser = clap::value_parser!(u8).range(1..))]
+    pub index: Option<u8>,
+    /// Add this many shares with new indices after the highest one issued.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u8).range(1..))]
+    pub add: Option<u8>,
+    /// Folder to create for the new share(s) and the new manifest revision.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Custodian label, once per new share (default for --index: the label on record).
+    #[arg(long = "label", value_name = "NAME")]
+    pub labels: Vec<String>,
+    /// Passphrases of the new shares from a file, one line per new share.
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+    /// Draw a 6-word passphrase per new share and show each once on the terminal.
+    #[arg(long)]
+    pub generate_passphrases: bool,
 }
 
 /// `coldshard generate`.

@@ -7,17 +7,23 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::armor::{self, Label};
-use crate::cli::{Cli, DemoArgs, GenerateArgs, InspectArgs, RecoverArgs, SplitArgs, VerifyArgs};
-use crate::crypto::{self, Argon2Params, Kdf, NONCE_LEN, SALT_LEN, SetKey, WEAK_MEMORY_KIB};
+use crate::armor::Label;
+use crate::cli::{
+    Cli, DemoArgs, DrillArgs, GenerateArgs, InspectArgs, ManifestVerifyArgs, RecoverArgs,
+    ReissueArgs, SplitArgs, VerifyArgs,
+};
+use crate::crypto::{self, Argon2Params, Kdf, NONCE_LEN, SALT_LEN, WEAK_MEMORY_KIB};
+use crate::drill;
 use crate::error::Error;
-use crate::format::{EncryptedShare, SetId, ShareHeader};
+use crate::format::{SetId, ShareHeader};
 use crate::input::{self, LoadedShare};
-use crate::output::{self, PendingFolder};
+use crate::issue::{self, NewShare, progress};
+use crate::manifest::{self, SecretRecord};
+use crate::output;
 use crate::passphrase::{self, Passphrase};
-use crate::secret::{InputFormat, MAX_INPUT_LEN, Secret};
+use crate::secret::{InputFormat, MAX_INPUT_LEN, Secret, SecretKind};
 use crate::set::{self, ShareSet};
-use crate::shamir::{self, ShareCount, SharePoint, Threshold};
+use crate::shamir::{self, ShareCount, ShareIndex, SharePoint, Threshold};
 use crate::terminal;
 
 /// The official BIP39 test mnemonic the demo splits (english vector, entropy f585c1...8f).
@@ -25,13 +31,6 @@ pub const DEMO_MNEMONIC: &str = "void come effort suffer camp survey warrior hea
 
 fn warn(msg: &str) {
     terminal::stderr_line(&format!("warning: {msg}"));
-}
-
-/// Progress on stderr, only when a person is watching.
-fn progress(msg: &str) {
-    if terminal::stderr_is_terminal() {
-        terminal::stderr_line(msg);
-    }
 }
 
 fn stdout_write(bytes: &[u8]) -> Result<(), Error> {
@@ -77,7 +76,10 @@ struct SplitPlan {
 
 impl SplitPlan {
     fn file_name(&self, i: usize) -> String {
-        format!("share-{}-of-{}.txt", i + 1, self.count.get())
+        let index = u8::try_from(i + 1).ok().and_then(ShareIndex::new);
+        index
+            .map(|x| issue::file_name(x, self.count.get()))
+            .unwrap_or_default()
     }
 }
 
@@ -206,15 +208,8 @@ fn describe_new_share(plan: &SplitPlan, i: usize) -> String {
     }
 }
 
-fn random<const N: usize>() -> Result<[u8; N], Error> {
-    let mut b = [0u8; N];
-    getrandom::fill(&mut b)
-        .map_err(|e| Error::Split(shamir::ShamirError::Random(e.to_string())))?;
-    Ok(b)
-}
-
-/// Splits, encrypts, writes into a temporary folder, reads everything back, checks every
-/// T-subset, and only then renames the folder into place.
+/// Splits, encrypts and signs; writes the shares and the manifest into a temporary folder,
+/// reads everything back, checks every T-subset, and only then renames the folder into place.
 /// `before_commit` runs after every check and before the folder appears (split shows the
 /// generated passphrases there, so that a set never exists whose passphrases were not shown).
 fn split_into(
@@ -222,89 +217,61 @@ fn split_into(
     secret: &Secret,
     plan: &SplitPlan,
     passphrases: &[Passphrase],
+    wallet: Option<&WalletFingerprint>,
     before_commit: impl FnOnce() -> Result<(), Error>,
 ) -> Result<(SetId, PathBuf), Error> {
     // The set key signs every share; its seed is split along with the secret (docs/FORMAT.md).
-    let set_key = SetKey::generate().map_err(|e| match e {
-        crypto::CryptoError::Random(reason) => Error::Random(reason),
-        other => Error::Encode(crate::format::FormatError::Invalid(other.to_string())),
-    })?;
+    let set_key = issue::new_set_key()?;
     let public_key = set_key.public_key();
     let set_id = SetId::of_public_key(&public_key);
-    let commitment = crypto::commitment(set_key.seed(), secret.kind().code(), secret.payload());
+    let template = ShareHeader {
+        set_id,
+        index: ShareIndex::new(1).ok_or_else(|| Error::Usage("index".into()))?,
+        threshold: plan.threshold,
+        count: plan.count,
+        kind: secret.kind(),
+        secret_len: u16::try_from(secret.payload().len())
+            .map_err(|_| Error::Usage("secret too long".into()))?,
+        kdf: plan.kdf,
+        salt: [0; SALT_LEN],
+        nonce: [0; NONCE_LEN],
+        set_key: public_key,
+        commitment: crypto::commitment(set_key.seed(), secret.kind().code(), secret.payload()),
+    };
     let dealt = set::dealt_value(secret, &set_key);
     let points = shamir::split(&dealt, plan.threshold, plan.count).map_err(Error::Split)?;
-    let secret_len = u16::try_from(secret.payload().len())
-        .map_err(|_| Error::Usage("secret too long".into()))?;
-    let mut texts = Vec::with_capacity(points.len());
-    for (i, (point, pass)) in points.iter().zip(passphrases).enumerate() {
-        progress(&format!(
-            "Encrypting share {} of {}...",
-            i + 1,
-            plan.count.get()
-        ));
-        let header = ShareHeader {
-            set_id,
-            index: point.index(),
-            threshold: plan.threshold,
-            count: plan.count,
-            kind: secret.kind(),
-            secret_len,
-            kdf: plan.kdf,
-            salt: if plan.kdf == Kdf::None {
-                [0; SALT_LEN]
-            } else {
-                random::<SALT_LEN>()?
-            },
-            nonce: random::<NONCE_LEN>()?,
-            set_key: public_key,
-            commitment,
-        };
-        let share = EncryptedShare::seal(header, point, pass, &set_key).map_err(Error::Encode)?;
-        let label = plan.labels.get(i).and_then(Option::as_ref);
-        let text = armor::encode(&share, label);
-        texts.push((share, text));
-    }
-    drop(points);
-
-    let pending = PendingFolder::create(out)?;
-    let mut written = Vec::with_capacity(texts.len());
-    for (i, (_, text)) in texts.iter().enumerate() {
-        written.push(pending.write(&plan.file_name(i), text.as_bytes())?);
-    }
-
-    // Read back from disk, decrypt with the passphrase given, and rebuild from every T-subset.
-    let mut reread = Vec::with_capacity(written.len());
-    for (i, ((share, _), path)) in texts.iter().zip(&written).enumerate() {
-        progress(&format!(
-            "Checking share {} of {} from disk...",
-            i + 1,
-            plan.count.get()
-        ));
-        let name = plan.file_name(i);
-        let bytes = output::read_back(path, input::MAX_SHARE_FILE)?;
-        let back = armor::decode(&bytes).map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
-        if back.share != *share
-            || back.label.as_ref() != plan.labels.get(i).and_then(Option::as_ref)
-        {
-            return Err(Error::SelfCheck(format!(
-                "{name} differs from what was written"
-            )));
-        }
-        let point = back
-            .share
-            .open(
-                passphrases
-                    .get(i)
-                    .ok_or_else(|| Error::SelfCheck("passphrase missing".into()))?,
-            )
-            .map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
-        reread.push(point);
-    }
-    shamir::check_every_subset(&reread, plan.threshold, &dealt)
-        .map_err(|e| Error::SelfCheck(e.to_string()))?;
-    before_commit()?;
-    let dir = pending.commit()?;
+    let new: Vec<NewShare<'_>> = points
+        .into_iter()
+        .zip(passphrases)
+        .enumerate()
+        .map(|(i, (point, passphrase))| NewShare {
+            point,
+            passphrase,
+            label: plan.labels.get(i).cloned().flatten(),
+        })
+        .collect();
+    let sealed = issue::seal(&template, &new, &set_key)?;
+    drop(new);
+    let record = SecretRecord {
+        kind: secret.kind().name().into(),
+        length: template.secret_len,
+        commitment: hex::encode(template.commitment),
+        fingerprint: secret.fingerprint(),
+        bip32_fingerprint: wallet.map(|w| w.fingerprint.clone()),
+        bip32_with_passphrase: wallet.is_some_and(|w| w.with_passphrase),
+    };
+    let pass_refs: Vec<&Passphrase> = passphrases.iter().collect();
+    let dir = issue::write_checked(
+        out,
+        &sealed,
+        &pass_refs,
+        |records| manifest::Body::new(&template, record, records).sign(&set_key),
+        |points| {
+            shamir::check_every_subset(points, plan.threshold, &dealt)
+                .map_err(|e| Error::SelfCheck(e.to_string()))
+        },
+        before_commit,
+    )?;
     Ok((set_id, dir))
 }
 
@@ -322,29 +289,51 @@ fn kdf_text(kdf: &Kdf) -> String {
     }
 }
 
-/// "Wallet:      BIP32 master fingerprint 73c5da0a (...)\n" for a BIP39 secret, else empty.
-/// With `ask`, the BIP39 passphrase ("25th word") is asked at the terminal (hidden).
-fn wallet_fingerprint_line(secret: &Secret, ask: bool) -> Result<String, Error> {
-    if secret.kind() != crate::secret::SecretKind::Bip39 {
-        return Ok(String::new());
+/// The BIP32 master key fingerprint of a BIP39 secret, and whether a BIP39 passphrase was used.
+struct WalletFingerprint {
+    fingerprint: String,
+    with_passphrase: bool,
+}
+
+impl WalletFingerprint {
+    /// For a BIP39 secret; with `ask`, the BIP39 passphrase ("25th word") is asked at the
+    /// terminal (hidden). `None` for other secrets.
+    fn of(secret: &Secret, ask: bool) -> Result<Option<Self>, Error> {
+        if secret.kind() != crate::secret::SecretKind::Bip39 {
+            return Ok(None);
+        }
+        let passphrase = if ask {
+            terminal::prompt_hidden(
+                "BIP39 passphrase (typing is hidden): ",
+                "the BIP39 passphrase",
+            )?
+        } else {
+            Zeroizing::new(String::new())
+        };
+        Ok(secret
+            .bip32_fingerprint(&passphrase)
+            .map(|fingerprint| WalletFingerprint {
+                fingerprint,
+                with_passphrase: ask,
+            }))
     }
-    let passphrase = if ask {
-        terminal::prompt_hidden(
-            "BIP39 passphrase (typing is hidden): ",
-            "the BIP39 passphrase",
-        )?
-    } else {
-        Zeroizing::new(String::new())
-    };
-    let which = if ask {
-        "with the BIP39 passphrase given"
-    } else {
-        "without BIP39 passphrase"
-    };
-    Ok(secret
-        .bip32_fingerprint(&passphrase)
-        .map(|f| format!("Wallet:      BIP32 master fingerprint {f} ({which})\n"))
-        .unwrap_or_default())
+
+    /// "Wallet:      BIP32 master fingerprint 73c5da0a (...)\n".
+    fn line(&self) -> String {
+        let which = if self.with_passphrase {
+            "with the BIP39 passphrase given"
+        } else {
+            "without BIP39 passphrase"
+        };
+        format!(
+            "Wallet:      BIP32 master fingerprint {} ({which})\n",
+            self.fingerprint
+        )
+    }
+}
+
+fn wallet_line(wallet: Option<&WalletFingerprint>) -> String {
+    wallet.map(WalletFingerprint::line).unwrap_or_default()
 }
 
 /// `coldshard split`.
@@ -363,6 +352,7 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
         ));
     }
     let secret = read_secret(&args)?;
+    let wallet = WalletFingerprint::of(&secret, args.bip39_passphrase)?;
     let passphrases = split_passphrases(&args, &plan)?;
     let show_generated = || {
         if args.generate_passphrases {
@@ -373,7 +363,14 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
         }
         Ok(())
     };
-    let (set_id, dir) = split_into(&args.out, &secret, &plan, &passphrases, show_generated)?;
+    let (set_id, dir) = split_into(
+        &args.out,
+        &secret,
+        &plan,
+        &passphrases,
+        wallet.as_ref(),
+        show_generated,
+    )?;
 
     let (t, n) = (plan.threshold.get(), plan.count.get());
     let mut summary = format!(
@@ -387,7 +384,7 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
         secret.describe(),
         if n == 1 { "" } else { "s" },
         secret.fingerprint(),
-        wallet_fingerprint_line(&secret, args.bip39_passphrase)?,
+        wallet_line(wallet.as_ref()),
         kdf_text(&plan.kdf),
         dir.display()
     );
@@ -404,6 +401,31 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// The passphrases of a passphrase file for `n` SHARE arguments (line i for the i-th, or one
+/// line for all), or `None` to ask at the terminal.
+fn passphrase_list(file: Option<&PathBuf>, n: usize) -> Result<Option<Vec<Passphrase>>, Error> {
+    Ok(match file {
+        Some(path) => Some(passphrase::read_file(path, n)?),
+        None => None,
+    })
+}
+
+/// Opens one share: with the passphrase given, without one if it has none, or asking at the
+/// terminal, where a mistyped passphrase may be retyped at once.
+fn open_one(
+    share: &LoadedShare,
+    given: Option<&Passphrase>,
+) -> Result<Result<SharePoint, set::SetError>, Error> {
+    Ok(match (given, share.share().header().kdf) {
+        (Some(pass), _) => {
+            progress(&format!("Deriving the key of {}...", share.describe()));
+            set::unlock_one(share, pass)
+        }
+        (None, Kdf::None) => set::unlock_one(share, &Passphrase::empty()),
+        (None, Kdf::Argon2id(_)) => open_at_terminal(share)?,
+    })
+}
+
 /// Opens each share, in order: with its passphrase-file line, or asking at the terminal, where
 /// each passphrase is checked at once and may be retyped (so nobody retypes because of a later
 /// custodian's mistake). Returns one result per share.
@@ -413,21 +435,10 @@ fn open_each(
     passphrase_file: Option<&PathBuf>,
     stop_at_failure: bool,
 ) -> Result<Vec<Result<SharePoint, set::SetError>>, Error> {
-    let from_file = match passphrase_file {
-        Some(path) => Some(passphrase::read_file(path, shares.len())?),
-        None => None,
-    };
+    let list = passphrase_list(passphrase_file, shares.len())?;
     let mut results = Vec::with_capacity(shares.len());
     for (i, share) in shares.iter().enumerate() {
-        let given = from_file.as_ref().and_then(|list| list.get(i));
-        let result = match (given, share.share().header().kdf) {
-            (Some(pass), _) => {
-                progress(&format!("Deriving the key of {}...", share.describe()));
-                set::unlock_one(share, pass)
-            }
-            (None, Kdf::None) => set::unlock_one(share, &Passphrase::empty()),
-            (None, Kdf::Argon2id(_)) => open_at_terminal(share)?,
-        };
+        let result = open_one(share, list.as_ref().and_then(|l| l.get(i)))?;
         let failed = result.is_err();
         results.push(result);
         if failed && stop_at_failure {
@@ -496,7 +507,7 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
         secret.describe(),
         indices.join(", "),
         secret.fingerprint(),
-        wallet_fingerprint_line(&secret, args.bip39_passphrase)?.trim_end()
+        wallet_line(WalletFingerprint::of(&secret, args.bip39_passphrase)?.as_ref()).trim_end()
     );
     let summary = summary.trim_end().to_string();
     if let Some(out) = &args.out {
@@ -610,11 +621,14 @@ pub fn inspect(args: InspectArgs) -> Result<(), Error> {
     for s in &shares {
         let h = s.share().header();
         text.push_str(&format!(
-            "{}\n  Set:        {}\n  Share:      {} of {} (any {} rebuild the secret)\n  Label:      {}\n  Secret:     {}\n  Encryption: {}\n  Format:     coldshard share v{}\n",
+            "{}\n  Set:        {}\n  Share:      {} (any {} rebuild the secret)\n  Label:      {}\n  Secret:     {}\n  Encryption: {}\n  Format:     coldshard share v{}\n",
             s.name,
             h.set_id,
-            h.index.get(),
-            h.count.get(),
+            if h.index.get() > h.count.get() {
+                format!("{}, added after the split into {}", h.index.get(), h.count.get())
+            } else {
+                format!("{} of {}", h.index.get(), h.count.get())
+            },
             h.threshold.get(),
             s.armored.label.as_ref().map(Label::as_str).unwrap_or("(none)"),
             h.kind.describe(usize::from(h.secret_len)),
@@ -625,6 +639,434 @@ pub fn inspect(args: InspectArgs) -> Result<(), Error> {
             crate::format::VERSION,
         ));
     }
+    print(&text)
+}
+
+/// Whether a file listed in a manifest is in the manifest's folder and matches its record.
+enum FileCheck {
+    Matches,
+    Missing,
+    Differs,
+    Unreadable(String),
+}
+
+fn check_listed_file(folder: &Path, name: &str, sha256: &str) -> FileCheck {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let path = folder.join(name);
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileCheck::Missing,
+        Err(e) => return FileCheck::Unreadable(e.to_string()),
+    };
+    // Streamed: listed files are public (shares, later sheets and images), of any size.
+    let mut hasher = Sha256::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(buf.get(..n).unwrap_or_default()),
+            Err(e) => return FileCheck::Unreadable(e.to_string()),
+        }
+    }
+    if hex::encode(hasher.finalize()) == sha256 {
+        FileCheck::Matches
+    } else {
+        FileCheck::Differs
+    }
+}
+
+/// `coldshard manifest verify`: the signature, then the listed files found beside it.
+pub fn manifest_verify(args: ManifestVerifyArgs) -> Result<(), Error> {
+    let m = manifest::read(&args.manifest)?;
+    let shown = args.manifest.display().to_string();
+    let folder = match args.manifest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let b = m.body();
+    let mut first_difference = None;
+    let mut lines = String::new();
+    let mut files_json = Vec::new();
+    for share in &b.shares {
+        for f in &share.files {
+            let check = check_listed_file(&folder, &f.name, &f.sha256);
+            let status = match &check {
+                FileCheck::Matches => "present, SHA-256 matches".to_string(),
+                FileCheck::Missing => "not in this folder".to_string(),
+                FileCheck::Differs => "DIFFERS from the file written".to_string(),
+                FileCheck::Unreadable(e) => format!("unreadable ({e})"),
+            };
+            if matches!(check, FileCheck::Differs) && first_difference.is_none() {
+                first_difference = Some(manifest::ManifestError::FileDiffers {
+                    path: shown.clone(),
+                    file: folder.join(&f.name).display().to_string(),
+                    index: share.index,
+                });
+            }
+            let label = share
+                .label
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
+            lines.push_str(&format!(
+                "  share {}{label}, issued {}: {}: {status}\n",
+                share.index, share.issued, f.name
+            ));
+            files_json.push(json!({
+                "index": share.index,
+                "name": f.name,
+                "status": match check {
+                    FileCheck::Matches => "matches",
+                    FileCheck::Missing => "missing",
+                    FileCheck::Differs => "differs",
+                    FileCheck::Unreadable(_) => "unreadable",
+                },
+            }));
+        }
+    }
+    if args.json {
+        print(&format!(
+            "{}\n",
+            json!({
+                "ok": first_difference.is_none(),
+                "authentic": true,
+                "manifest": b,
+                "files": files_json,
+            })
+        ))?;
+    } else {
+        let secret = &b.secret;
+        let wallet = secret
+            .bip32_fingerprint
+            .as_deref()
+            .map(|f| {
+                format!(
+                    "; BIP32 master fingerprint {f} ({})",
+                    if secret.bip32_with_passphrase {
+                        "with a BIP39 passphrase"
+                    } else {
+                        "without BIP39 passphrase"
+                    }
+                )
+            })
+            .unwrap_or_default();
+        print(&format!(
+            "{} {shown}: genuine manifest of set {}, signed by the set key.\n\
+             Set:        any {} of {} shares rebuild the secret; {} share{} on record\n\
+             Made:       {} by {}; revision {}, updated {}\n\
+             Secret:     {}, fingerprint {}{wallet}\n\
+             Key derivation: {}\n\
+             Files:\n{lines}",
+            if first_difference.is_none() {
+                "OK "
+            } else {
+                "BAD"
+            },
+            b.set_id,
+            b.threshold,
+            b.count,
+            b.shares.len(),
+            if b.shares.len() == 1 { "" } else { "s" },
+            b.created,
+            b.tool,
+            b.revision,
+            b.updated,
+            SecretKind::from_name(&secret.kind)
+                .map(|k| k.describe(usize::from(secret.length)))
+                .unwrap_or_else(|| secret.kind.clone()),
+            secret.fingerprint,
+            kdf_text(&m.kdf()),
+        ))?;
+    }
+    match first_difference {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// `coldshard drill`: every share checked and the secret rebuilt in memory against the manifest.
+pub fn drill(args: DrillArgs) -> Result<(), Error> {
+    if let Some(out) = args.report.as_ref().filter(|o| o.exists()) {
+        return Err(output::OutputError::Exists(out.display().to_string()).into());
+    }
+    let manifest = manifest::read(&args.manifest)?;
+    let need = manifest.body().threshold;
+    if args.shares.len() < usize::from(need) {
+        return Err(set::SetError::TooFew {
+            set: manifest.set_id(),
+            have: args.shares.len(),
+            need,
+            given: args.shares.iter().map(|a| format!("'{a}'")).collect(),
+        }
+        .into());
+    }
+    if args.shares.iter().filter(|a| *a == "-").count() > 1 {
+        return Err(input::InputError::StdinTwice.into());
+    }
+    // Each share is read on its own: a damaged or forged share is a FAIL, not the end.
+    let mut presented: Vec<drill::Presented> = args
+        .shares
+        .iter()
+        .map(|arg| drill::Presented {
+            arg: arg.clone(),
+            share: input::read_shares(std::slice::from_ref(arg))
+                .map_err(|e| e.to_string())
+                .and_then(|v| v.into_iter().next().ok_or_else(|| "no share".into())),
+            failure: None,
+            point: None,
+        })
+        .collect();
+    let readable: Vec<LoadedShare> = presented
+        .iter()
+        .filter_map(|p| p.share.as_ref().ok().cloned())
+        .collect();
+    set::refuse_duplicates(&readable)?;
+    if !readable.is_empty()
+        && readable
+            .iter()
+            .all(|s| s.share().header().set_id != manifest.set_id())
+    {
+        let share_set = readable
+            .first()
+            .map(|s| s.share().header().set_id)
+            .unwrap_or(manifest.set_id());
+        return Err(manifest::ManifestError::OtherSet {
+            path: args.manifest.display().to_string(),
+            manifest_set: manifest.set_id().to_string(),
+            share_set,
+            shares: readable
+                .iter()
+                .map(LoadedShare::describe)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into());
+    }
+    drill::check_against_manifest(&mut presented, &manifest);
+    let list = passphrase_list(args.passphrase_file.as_ref(), presented.len())?;
+    for (i, p) in presented.iter_mut().enumerate() {
+        let Some(share) = p.eligible() else { continue };
+        match open_one(share, list.as_ref().and_then(|l| l.get(i)))? {
+            Ok(point) => p.point = Some(point),
+            Err(e) => p.failure = Some(e.to_string()),
+        }
+    }
+    let verdict = drill::rebuild(&mut presented, &manifest);
+    drop(list);
+    let report = drill::Report::new(
+        &manifest,
+        &args.manifest.display().to_string(),
+        &presented,
+        &verdict,
+    );
+    drop(presented);
+    let mut text = report.render();
+    if let Some(path) = &args.report {
+        let bytes = report.to_json();
+        output::write_new_file(path, &bytes)?;
+        text.push_str(&format!(
+            "Report: '{}', SHA-256 {}\n  (copy the SHA-256 onto the paper log; 'sha256sum' shows the same)\n",
+            path.display(),
+            manifest::sha256_hex(&bytes)
+        ));
+    }
+    print(&text)?;
+    if report.passed() {
+        Ok(())
+    } else {
+        let failed = report.shares.iter().filter(|s| s.reason.is_some()).count();
+        Err(Error::DrillFailed(match (&report.reason, failed) {
+            (Some(r), _) => r.clone(),
+            (None, n) => format!(
+                "{n} of the {} shares presented failed their checks",
+                report.shares.len()
+            ),
+        }))
+    }
+}
+
+/// The indices `reissue` makes: the one asked for (it must be on record), or `add` new ones
+/// after the highest index on record.
+fn reissue_targets(args: &ReissueArgs, m: &manifest::Manifest) -> Result<Vec<ShareIndex>, Error> {
+    match (args.index, args.add) {
+        (Some(i), _) => {
+            if m.share(i).is_none() {
+                return Err(Error::Usage(format!(
+                    "the manifest lists no share {i}; to add shares to the set, use --add"
+                )));
+            }
+            Ok(ShareIndex::new(i).into_iter().collect())
+        }
+        (None, Some(k)) => {
+            let highest = m.body().shares.iter().map(|s| s.index).max().unwrap_or(0);
+            let first = u16::from(highest) + 1;
+            let last = first + u16::from(k) - 1;
+            if last > 255 {
+                return Err(Error::Usage(format!(
+                    "a set holds at most 255 shares; {highest} are on record, so at most {} can be added",
+                    255 - u16::from(highest)
+                )));
+            }
+            Ok((first..=last)
+                .filter_map(|x| u8::try_from(x).ok().and_then(ShareIndex::new))
+                .collect())
+        }
+        (None, None) => Err(Error::Usage("give --index I or --add K".into())),
+    }
+}
+
+/// `coldshard reissue`: T shares rebuild the set in memory; new shares are dealt on the same
+/// polynomials and signed with the set key; a new manifest revision records them.
+pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
+    output::check_target_free(&args.out)?;
+    let m = manifest::read(&args.manifest)?;
+    let set = set::validate(input::read_shares(&args.shares)?)?;
+    if !m.matches(set.header()) {
+        return Err(manifest::ManifestError::OtherSet {
+            path: args.manifest.display().to_string(),
+            manifest_set: m.set_id().to_string(),
+            share_set: set.set_id(),
+            shares: set
+                .shares()
+                .iter()
+                .map(LoadedShare::describe)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into());
+    }
+    let targets = reissue_targets(&args, &m)?;
+    if !args.labels.is_empty() && args.labels.len() != targets.len() {
+        return Err(Error::Usage(format!(
+            "{} labels were given for {} new share{}; give one --label per new share, or none",
+            args.labels.len(),
+            targets.len(),
+            if targets.len() == 1 { "" } else { "s" }
+        )));
+    }
+    let mut labels = Vec::with_capacity(targets.len());
+    for (i, x) in targets.iter().enumerate() {
+        labels.push(match args.labels.get(i) {
+            Some(l) => Some(
+                Label::new(l)
+                    .map_err(|e| Error::Usage(format!("--label '{}': {e}", l.escape_debug())))?,
+            ),
+            None => m
+                .share(x.get())
+                .and_then(|r| r.label.as_deref())
+                .and_then(|l| Label::new(l).ok()),
+        });
+    }
+    let kdf = m.kdf();
+    if kdf == Kdf::None && (args.new_passphrase_file.is_some() || args.generate_passphrases) {
+        return Err(Error::Usage(
+            "the shares of this set are not encrypted, so the new ones take no passphrase".into(),
+        ));
+    }
+    if args.generate_passphrases && !terminal::has_terminal() {
+        return Err(Error::Usage(
+            "--generate-passphrases shows each passphrase on the terminal, and there is none; use --new-passphrase-file".into(),
+        ));
+    }
+    set.require_threshold()?;
+    let points = open_all(set.shares(), args.passphrase_file.as_ref())?;
+    let (secret, set_key) = set.recover_with_key(&points)?;
+    let threshold = set.threshold();
+    let describe = |i: usize| {
+        let x = targets.get(i).map(|x| x.get()).unwrap_or(0);
+        let base = if x > m.body().count {
+            format!("new share {x}")
+        } else {
+            format!("share {x} of {}", m.body().count)
+        };
+        match labels.get(i).and_then(Option::as_ref) {
+            Some(l) => format!("{base} ({l})"),
+            None => base,
+        }
+    };
+    let passphrases: Vec<Passphrase> = if kdf == Kdf::None {
+        targets.iter().map(|_| Passphrase::empty()).collect()
+    } else if let Some(path) = &args.new_passphrase_file {
+        passphrase::read_file(path, targets.len())?
+    } else if args.generate_passphrases {
+        targets
+            .iter()
+            .map(|_| passphrase::generate().map_err(Error::from))
+            .collect::<Result<_, _>>()?
+    } else {
+        (0..targets.len())
+            .map(|i| terminal::ask_new_passphrase(&describe(i)).map_err(Error::from))
+            .collect::<Result<_, _>>()?
+    };
+    let mut new = Vec::with_capacity(targets.len());
+    for ((x, label), passphrase) in targets.iter().zip(&labels).zip(&passphrases) {
+        new.push(NewShare {
+            point: shamir::evaluate_at(&points, threshold, *x).map_err(Error::Split)?,
+            passphrase,
+            label: label.clone(),
+        });
+    }
+    let template = ShareHeader {
+        kdf,
+        ..set.header().clone()
+    };
+    let sealed = issue::seal(&template, &new, &set_key)?;
+    drop(new);
+    let dealt = set::dealt_value(&secret, &set_key);
+    let pass_refs: Vec<&Passphrase> = passphrases.iter().collect();
+    let show_generated = || {
+        if args.generate_passphrases {
+            for (i, pass) in passphrases.iter().enumerate() {
+                terminal::show_once(&describe(i), pass)?;
+            }
+            terminal::say("All passphrases were shown once and cleared from the screen.");
+        }
+        Ok(())
+    };
+    let dir = issue::write_checked(
+        &args.out,
+        &sealed,
+        &pass_refs,
+        |records| m.next_revision(records, &set_key),
+        |new_points| issue::check_new_points(new_points, &points, threshold, &dealt),
+        show_generated,
+    )?;
+    let mut text = String::new();
+    if args.index.is_some() {
+        text.push_str(&format!(
+            "Re-issued {} of set {}: the same share value as before, under a new passphrase.\n\
+             The old sheet of this share still opens with its old passphrase: recover and destroy it if you can.\n",
+            describe(0),
+            set.set_id()
+        ));
+    } else {
+        let list: Vec<String> = targets.iter().map(ShareIndex::to_string).collect();
+        text.push_str(&format!(
+            "Added share{} {} to set {}: any {} shares of the set still rebuild the secret.\n",
+            if targets.len() == 1 { "" } else { "s" },
+            list.join(", "),
+            set.set_id(),
+            threshold.get()
+        ));
+    }
+    text.push_str(&format!(
+        "Checked:     every new file read back and decrypted; each new share rebuilds the secret with {} of the shares given.\n\
+         Manifest:    revision {} replaces the one given; keep it with the set's records.\n\
+         Files in '{}':\n",
+        threshold.get() - 1,
+        m.body().revision.saturating_add(1),
+        dir.display()
+    ));
+    for (i, s) in sealed.iter().enumerate() {
+        let label = labels
+            .get(i)
+            .and_then(Option::as_ref)
+            .map(|l| format!("  ({l})"))
+            .unwrap_or_default();
+        text.push_str(&format!("  {}{label}\n", s.file_name));
+    }
+    text.push_str(&format!("  {}\n", manifest::FILE_NAME));
     print(&text)
 }
 
@@ -675,7 +1117,15 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
          real splits use {}.\n\n",
         kdf_text(&Kdf::Argon2id(Argon2Params::DEFAULT))
     ))?;
-    let (set_id, shares_dir) = split_into(&shares_dir, &secret, &plan, &passphrases, || Ok(()))?;
+    let wallet = WalletFingerprint::of(&secret, false)?;
+    let (set_id, shares_dir) = split_into(
+        &shares_dir,
+        &secret,
+        &plan,
+        &passphrases,
+        wallet.as_ref(),
+        || Ok(()),
+    )?;
     print(&format!(
         "1. split: 3-of-5 set {set_id} written to '{}', every file read back and every 3-subset checked.\n",
         shares_dir.display()

@@ -3,6 +3,7 @@
 use crate::armor::ArmorError;
 use crate::format::FormatError;
 use crate::input::InputError;
+use crate::manifest::ManifestError;
 use crate::output::OutputError;
 use crate::passphrase::PassphraseError;
 use crate::secret::SecretError;
@@ -31,6 +32,12 @@ pub enum Error {
     /// A problem with a group of shares.
     #[error(transparent)]
     Set(#[from] SetError),
+    /// A manifest that cannot be used.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A drill that found a problem; the verdicts are on standard output.
+    #[error("the drill FAILED: {0}")]
+    DrillFailed(String),
     /// Bad seed input.
     #[error("the secret input is not valid: {0}")]
     Secret(#[from] SecretError),
@@ -70,7 +77,7 @@ fn set_exit_code(e: &SetError) -> u8 {
         SetError::Mixed(_)
         | SetError::Conflict { .. }
         | SetError::HeaderDisagrees { .. }
-        | SetError::Inconsistent(_)
+        | SetError::Inconsistent { .. }
         | SetError::Ambiguous { .. }
         | SetError::BadSecret(_)
         | SetError::Altered { .. }
@@ -96,7 +103,13 @@ impl Error {
                 source: ArmorError::Format(FormatError::NotAuthentic),
                 ..
             }) => EXIT_CHECK_FAILED,
-            Error::SelfCheck(_)
+            Error::Manifest(
+                ManifestError::NotAuthentic { .. }
+                | ManifestError::OtherSet { .. }
+                | ManifestError::FileDiffers { .. },
+            ) => EXIT_CHECK_FAILED,
+            Error::DrillFailed(_)
+            | Error::SelfCheck(_)
             | Error::Split(_)
             | Error::Encode(_)
             | Error::Passphrase(PassphraseError::Random(_))
@@ -104,6 +117,7 @@ impl Error {
             | Error::Random(_) => EXIT_CHECK_FAILED,
             Error::Usage(_)
             | Error::Input(_)
+            | Error::Manifest(_)
             | Error::Secret(_)
             | Error::Passphrase(_)
             | Error::Output(_)
@@ -164,6 +178,14 @@ impl Error {
             }
             Error::Secret(SecretError::WordCount { .. }) => Some(
                 "if the secret is not a mnemonic, say so with --secret-format hex or --secret-format raw"
+                    .into(),
+            ),
+            Error::Manifest(ManifestError::NotAuthentic { .. }) => Some(
+                "do not rely on this manifest; compare it with another copy of the set's manifest or the paper record"
+                    .into(),
+            ),
+            Error::Manifest(ManifestError::OtherSet { .. }) => Some(
+                "give the manifest of the set the shares belong to; 'coldshard inspect' shows a share's set"
                     .into(),
             ),
             Error::Output(OutputError::FolderNotEmpty(_)) => {

@@ -7,7 +7,7 @@
 //!      5    8  set id = SHA-256("coldshard set id v1\0" || set public key)[0..8]
 //!     13    1  share index x (1..=255)
 //!     14    1  threshold T (1..=255)
-//!     15    1  share count N (T..=255, x <= N)
+//!     15    1  share count N dealt at the split (T..=255; x above N: added later)
 //!     16    1  secret kind (1 bip39, 2 hex, 3 raw)
 //!     17    2  secret length L, big-endian
 //!     19    1  KDF id (0 none, 1 Argon2id v0x13)
@@ -194,9 +194,7 @@ impl ShareHeader {
         if threshold.get() > count.get() {
             return Err(invalid("threshold larger than the share count"));
         }
-        if index.get() > count.get() {
-            return Err(invalid("share index larger than the share count"));
-        }
+        // An index above N is allowed: it is a share added after the split (`reissue --add`).
         let kind = SecretKind::from_code(b[16]).ok_or_else(|| invalid("unknown secret kind"))?;
         let secret_len = u16::from_be_bytes([b[17], b[18]]);
         if !kind.valid_len(usize::from(secret_len)) {
@@ -470,7 +468,8 @@ mod tests {
             FormatError::UnknownVersion(2)
         );
         assert!(matches!(forge(|b| b[13] = 0), Err(FormatError::Invalid(_))));
-        assert!(matches!(forge(|b| b[13] = 4), Err(FormatError::Invalid(_))));
+        // An index above N is a share added after the split: valid, so the signature decides.
+        assert_eq!(forge(|b| b[13] = 4).unwrap_err(), FormatError::NotAuthentic);
         assert!(matches!(forge(|b| b[14] = 4), Err(FormatError::Invalid(_))));
         assert!(matches!(forge(|b| b[16] = 9), Err(FormatError::Invalid(_))));
         assert!(matches!(forge(|b| b[19] = 7), Err(FormatError::Invalid(_))));

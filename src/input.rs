@@ -63,12 +63,17 @@ impl LoadedShare {
     /// "share 2 of 5 ('file.txt')": how every message names this share.
     pub fn describe(&self) -> String {
         let h = self.share().header();
-        format!(
-            "share {} of {} ({})",
-            h.index.get(),
-            h.count.get(),
-            self.name
-        )
+        if h.index.get() > h.count.get() {
+            // Added after the split: "share 6 of 5" would read like damage.
+            format!("share {} ({}, added)", h.index.get(), self.name)
+        } else {
+            format!(
+                "share {} of {} ({})",
+                h.index.get(),
+                h.count.get(),
+                self.name
+            )
+        }
     }
 }
 

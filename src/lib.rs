@@ -3,6 +3,7 @@
 //! Data flows one way: secret input ([`secret`]) → Shamir points ([`shamir`]) → encrypted
 //! shares ([`format`], [`crypto`]) → text armor ([`armor`]) → files ([`output`]); and back
 //! through [`input`] and [`set`], the one gate from untrusted shares to a rebuilt secret.
+//! [`manifest`] is the signed public record of a set; [`drill`] checks a set against it.
 //! [`commands`] holds one function per CLI command; [`error`] maps failures to exit codes.
 
 #![forbid(unsafe_code)]
@@ -12,10 +13,13 @@ pub mod armor;
 pub mod cli;
 pub mod commands;
 pub mod crypto;
+pub mod drill;
 pub mod error;
 pub mod format;
 pub mod hardening;
 pub mod input;
+pub mod issue;
+pub mod manifest;
 pub mod output;
 pub mod passphrase;
 pub mod secret;

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use coldshard::cli::{Cli, Command};
+use coldshard::cli::{Cli, Command, ManifestCommand};
 use coldshard::commands;
 
 fn main() -> ExitCode {
@@ -18,6 +18,9 @@ fn main() -> ExitCode {
         Command::Recover(args) => commands::recover(args),
         Command::Verify(args) => commands::verify(args),
         Command::Inspect(args) => commands::inspect(args),
+        Command::Drill(args) => commands::drill(args),
+        Command::Reissue(args) => commands::reissue(args),
+        Command::Manifest(ManifestCommand::Verify(args)) => commands::manifest_verify(args),
         Command::Demo(args) => commands::demo(args),
         Command::Completions { shell } => commands::completions(shell),
         Command::Man { command } => commands::man(command),

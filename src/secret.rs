@@ -52,6 +52,13 @@ impl SecretKind {
         }
     }
 
+    /// The kind with this [`SecretKind::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [SecretKind::Bip39, SecretKind::Hex, SecretKind::Raw]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+
     /// Whether `len` is a valid payload length for this kind.
     pub fn valid_len(self, len: usize) -> bool {
         match self {

@@ -98,8 +98,13 @@ pub enum SetError {
         source: CryptoError,
     },
     /// Shares that do not lie on one polynomial with the rest.
-    #[error("{} does not agree with the other shares: it is damaged or not genuine", .0.join(", "))]
-    Inconsistent(Vec<String>),
+    #[error("{} does not agree with the other shares: it is damaged or not genuine", .shares.join(", "))]
+    Inconsistent {
+        /// The odd shares, described.
+        shares: Vec<String>,
+        /// Their indices.
+        indices: Vec<ShareIndex>,
+    },
     /// Disagreement that cannot be pinned on one share.
     #[error(
         "the shares do not agree with each other, and with only {have} shares of a {need}-of-N set coldshard cannot tell which one is wrong"
@@ -241,6 +246,11 @@ impl ShareSet {
         self.header.threshold
     }
 
+    /// The public fields all shares agree on (those of the first share given).
+    pub fn header(&self) -> &ShareHeader {
+        &self.header
+    }
+
     /// The kind of secret.
     pub fn kind(&self) -> SecretKind {
         self.header.kind
@@ -262,6 +272,11 @@ impl ShareSet {
 
     /// Rebuilds and checks the secret from decrypted points (any order; more than T allowed).
     pub fn recover(&self, points: &[SharePoint]) -> Result<Secret, SetError> {
+        self.recover_with_key(points).map(|(secret, _)| secret)
+    }
+
+    /// As [`ShareSet::recover`], also giving the set key rebuilt with it (to sign re-issued shares).
+    pub fn recover_with_key(&self, points: &[SharePoint]) -> Result<(Secret, SetKey), SetError> {
         let name = |x: ShareIndex| {
             self.shares
                 .iter()
@@ -270,9 +285,10 @@ impl ShareSet {
                 .unwrap_or_else(|| format!("share {x}"))
         };
         let payload = shamir::recover(points, self.threshold()).map_err(|e| match e {
-            ShamirError::Inconsistent(odd) => {
-                SetError::Inconsistent(odd.into_iter().map(name).collect())
-            }
+            ShamirError::Inconsistent(odd) => SetError::Inconsistent {
+                shares: odd.iter().copied().map(name).collect(),
+                indices: odd,
+            },
             ShamirError::Ambiguous => SetError::Ambiguous {
                 have: points.len(),
                 need: self.threshold().get(),
@@ -298,8 +314,9 @@ impl ShareSet {
         {
             return Err(SetError::RecordMismatch);
         }
-        Secret::from_payload(self.kind(), Zeroizing::new(secret.to_vec()))
-            .map_err(SetError::BadSecret)
+        let secret = Secret::from_payload(self.kind(), Zeroizing::new(secret.to_vec()))
+            .map_err(SetError::BadSecret)?;
+        Ok((secret, key))
     }
 }
 

@@ -358,6 +358,33 @@ fn recover_against_base(
     Err(ShamirError::Ambiguous)
 }
 
+/// The share at index `at` on the polynomial through the first T of `points`, for re-issue.
+///
+/// Lagrange interpolation at `at` equals interpolation at 0 after adding `at` to every x: in
+/// GF(2^8) addition is XOR, so `at - x_m = 0 - (x_m ^ at)` while `x_j - x_m` is unchanged. That
+/// lets blahaj's own interpolation do the work. `points` must already agree (see [`recover`]).
+pub fn evaluate_at(
+    points: &[SharePoint],
+    threshold: Threshold,
+    at: ShareIndex,
+) -> Result<SharePoint, ShamirError> {
+    let base: Vec<&SharePoint> = points.iter().take(usize::from(threshold.get())).collect();
+    validate(&base, threshold)?;
+    if let Some(same) = base.iter().find(|p| p.index == at) {
+        return Ok(SharePoint::new(at, same.value.clone()));
+    }
+    let shifted = base
+        .iter()
+        .map(|p| {
+            ShareIndex::new(p.index.get() ^ at.get())
+                .map(|x| SharePoint::new(x, p.value.clone()))
+                .ok_or(ShamirError::ZeroIndex)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&SharePoint> = shifted.iter().collect();
+    Ok(SharePoint::new(at, combine(&refs, threshold)?))
+}
+
 /// Checks that every T-subset of `points` rebuilds exactly `expected`.
 ///
 /// Up to [`MAX_SUBSETS`] subsets are rebuilt one by one. Beyond that the equivalent check is
@@ -464,6 +491,30 @@ mod tests {
             "saturates instead of overflowing"
         );
         assert!(binomial(40, 20) > MAX_SUBSETS);
+    }
+
+    #[test]
+    fn evaluate_at_reproduces_dealt_shares_and_makes_new_ones_on_the_same_polynomial() {
+        let secret = b"re-issue me, byte for byte";
+        let points = split(secret, t(3), n(6)).unwrap();
+        let base: Vec<SharePoint> = [3usize, 0, 5]
+            .iter()
+            .map(|&i| SharePoint::new(points[i].index, points[i].value.clone()))
+            .collect();
+        for p in &points {
+            let again = evaluate_at(&base, t(3), p.index).unwrap();
+            assert_eq!(again.value(), p.value(), "share {}", p.index);
+        }
+        // A new index: any two dealt shares and the new one rebuild the secret.
+        let added = evaluate_at(&base, t(3), ShareIndex::new(200).unwrap()).unwrap();
+        assert!(!points.iter().any(|p| p.value() == added.value()));
+        let trio = [&points[1], &points[4], &added];
+        assert_eq!(combine(&trio, t(3)).unwrap().as_slice(), secret);
+        // Too few points to fix the polynomial.
+        assert_eq!(
+            evaluate_at(&base[..2], t(3), ShareIndex::new(9).unwrap()).err(),
+            Some(ShamirError::TooFew { have: 2, need: 3 })
+        );
     }
 
     #[test]

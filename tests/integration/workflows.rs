@@ -340,6 +340,7 @@ fn split_writes_only_private_share_files_and_leaves_nothing_else() {
     assert_eq!(
         entries(&out),
         names(&[
+            "manifest.json",
             "share-1-of-4.txt",
             "share-2-of-4.txt",
             "share-3-of-4.txt",
@@ -361,7 +362,7 @@ fn split_writes_only_private_share_files_and_leaves_nothing_else() {
         .write_stdin(ABOUT)
         .assert()
         .success();
-    assert_eq!(entries(&empty).len(), 4);
+    assert_eq!(entries(&empty).len(), 5, "4 shares and the manifest");
     coldshard()
         .args(["split", "-t", "2", "-n", "4", "--out"])
         .arg(&out)
@@ -375,7 +376,7 @@ fn split_writes_only_private_share_files_and_leaves_nothing_else() {
         names(&["shares", "empty"]),
         "leftovers after a refused split"
     );
-    assert_eq!(entries(&out).len(), 4);
+    assert_eq!(entries(&out).len(), 5, "the first set is untouched");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -739,7 +740,8 @@ fn generate_refuses_word_counts_bip39_does_not_allow() {
 /// Checks a demo folder: 5 shares, and the recover command the demo suggests works.
 fn check_demo_folder(dir: &Path) {
     let shares = dir.join("shares");
-    let want: Vec<String> = (1..=5).map(|i| format!("share-{i}-of-5.txt")).collect();
+    let mut want: Vec<String> = (1..=5).map(|i| format!("share-{i}-of-5.txt")).collect();
+    want.push("manifest.json".into());
     let want: Vec<&str> = want.iter().map(String::as_str).collect();
     assert_eq!(entries(&shares), names(&want), "demo share folder");
     let s = |i: u8| share_path(&shares, i, 5);
@@ -929,7 +931,11 @@ fn a_set_of_255_shares_is_allowed_and_256_is_refused() {
         .write_stdin(secret)
         .assert()
         .success();
-    assert_eq!(entries(work.path("big")).len(), 255);
+    assert_eq!(
+        entries(work.path("big")).len(),
+        256,
+        "255 shares and the manifest"
+    );
     let shares = shares_of(&work, "big", 255);
     assert_eq!(
         recover_reveal(&[&shares[254], &shares[0]], &pass),
