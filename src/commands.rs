@@ -810,8 +810,12 @@ pub fn drill(args: DrillArgs) -> Result<(), Error> {
         .iter()
         .map(|arg| drill::Presented {
             arg: arg.clone(),
+            // The report's line already names the share: keep only what is wrong with it.
             share: input::read_shares(std::slice::from_ref(arg))
-                .map_err(|e| e.to_string())
+                .map_err(|e| match e {
+                    input::InputError::Share { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                })
                 .and_then(|v| v.into_iter().next().ok_or_else(|| "no share".into())),
             failure: None,
             point: None,
@@ -849,7 +853,11 @@ pub fn drill(args: DrillArgs) -> Result<(), Error> {
         let Some(share) = p.eligible() else { continue };
         match open_one(share, list.as_ref().and_then(|l| l.get(i)))? {
             Ok(point) => p.point = Some(point),
-            Err(e) => p.failure = Some(e.to_string()),
+            Err(e) => {
+                let text = e.to_string();
+                let prefix = format!("{}: ", share.describe());
+                p.failure = Some(text.strip_prefix(&prefix).unwrap_or(&text).to_string());
+            }
         }
     }
     let verdict = drill::rebuild(&mut presented, &manifest);
@@ -1158,16 +1166,28 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
     open_all(&input::read_shares(&all)?, Some(&pass_file))?;
     print(&format!(
         "2. recover: shares 1, 3 and 5 rebuilt the mnemonic exactly (fingerprint {}).\n\
-         3. verify: all five shares are intact and open with their passphrases.\n\n\
-         Files are in '{}'. Try:\n\
+         3. verify: all five shares are intact and open with their passphrases.\n\
+         4. drill: shares 1, 3 and 5 against the signed manifest, report written:\n\n",
+        rebuilt.fingerprint(),
+    ))?;
+    let manifest_file = shares_dir.join(manifest::FILE_NAME);
+    drill(DrillArgs {
+        manifest: manifest_file.clone(),
+        shares: chosen.to_vec(),
+        passphrase_file: Some(pick_file.clone()),
+        report: Some(dir.join("drill-report.json")),
+    })?;
+    print(&format!(
+        "\nFiles are in '{}'. Try:\n\
          \x20 coldshard inspect {}\n\
          \x20 coldshard verify {}/share-*-of-5.txt --passphrase-file {}\n\
+         \x20 coldshard manifest verify {}\n\
          \x20 coldshard recover {} {} {} --passphrase-file {} --reveal\n",
-        rebuilt.fingerprint(),
         dir.display(),
         file(1),
         shares_dir.display(),
         pass_file.display(),
+        manifest_file.display(),
         chosen[0],
         chosen[1],
         chosen[2],

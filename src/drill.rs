@@ -321,8 +321,11 @@ impl Report {
                 _ => format!("'{}'", s.file),
             };
             match &s.reason {
-                None => out.push_str(&format!(
+                None if self.matches_record => out.push_str(&format!(
                     "PASS  {who}: genuine, passphrase correct, agrees with the record\n"
+                )),
+                None => out.push_str(&format!(
+                    "PASS  {who}: genuine, passphrase correct (no rebuild to compare with)\n"
                 )),
                 Some(r) => out.push_str(&format!("FAIL  {who}: {r}\n")),
             }

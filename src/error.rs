@@ -75,7 +75,6 @@ fn set_exit_code(e: &SetError) -> u8 {
     match e {
         SetError::WrongPassphrase { .. } => EXIT_WRONG_PASSPHRASE,
         SetError::Mixed(_)
-        | SetError::Conflict { .. }
         | SetError::HeaderDisagrees { .. }
         | SetError::Inconsistent { .. }
         | SetError::Ambiguous { .. }
@@ -84,6 +83,8 @@ fn set_exit_code(e: &SetError) -> u8 {
         | SetError::RecordMismatch => EXIT_CHECK_FAILED,
         SetError::Empty
         | SetError::Duplicate { .. }
+        // Two signed shares of one index: an original and its re-issued copy, given together.
+        | SetError::Conflict { .. }
         | SetError::TooFew { .. }
         | SetError::Kdf { .. }
         | SetError::Shamir(_) => EXIT_BAD_INPUT,

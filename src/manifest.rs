@@ -1,4 +1,4 @@
-//! The set manifest: a public record of a set, signed by the set key (docs/FORMAT.md §9).
+//! The set manifest: a public record of a set, signed by the set key (docs/FORMAT.md section 9).
 //!
 //! The file is `{"manifest": BODY, "signature": HEX}`. The signature is Ed25519 by the set key
 //! over `"coldshard manifest v1\0"` followed by BODY in canonical form: compact JSON, keys in the

@@ -33,7 +33,7 @@ pub enum SetError {
     },
     /// Two different shares claiming the same index of one set.
     #[error(
-        "{first} and {second} both claim to be share {index} of set {set} but differ: one of them is not genuine"
+        "{first} and {second} are both share {index} of set {set} but differ: one is a re-issued copy of the other (or not genuine); give each share only once"
     )]
     Conflict {
         /// One share.
