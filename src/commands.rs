@@ -397,6 +397,10 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
             .unwrap_or_default();
         summary.push_str(&format!("  {}{label}\n", plan.file_name(i)));
     }
+    summary.push_str(&format!(
+        "  {}  (the set's signed public record: keep it with the ceremony record)\n",
+        manifest::FILE_NAME
+    ));
     print(&summary)?;
     Ok(())
 }

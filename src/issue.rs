@@ -47,6 +47,15 @@ pub fn file_name(index: ShareIndex, count: u8) -> String {
     }
 }
 
+/// "share 2 of 5", or "share 7 (added)" for a share added after the split.
+pub fn share_words(index: ShareIndex, count: u8) -> String {
+    if index.get() > count {
+        format!("share {index} (added)")
+    } else {
+        format!("share {index} of {count}")
+    }
+}
+
 /// Progress on stderr, only when a person is watching.
 pub fn progress(msg: &str) {
     if terminal::stderr_is_terminal() {
@@ -67,12 +76,10 @@ pub fn seal(
     set_key: &SetKey,
 ) -> Result<Vec<Sealed>, Error> {
     let mut out = Vec::with_capacity(new.len());
-    for (i, n) in new.iter().enumerate() {
+    for n in new {
         progress(&format!(
-            "Encrypting share {} ({} of {})...",
-            n.point.index(),
-            i + 1,
-            new.len()
+            "Encrypting {}...",
+            share_words(n.point.index(), template.count.get())
         ));
         let header = ShareHeader {
             index: n.point.index(),
@@ -127,11 +134,10 @@ pub fn write_checked(
     // Read back from disk, decrypt with the passphrase given, and let the caller check.
     let mut points = Vec::with_capacity(sealed.len());
     for (i, (s, path)) in sealed.iter().zip(&written).enumerate() {
+        let header = s.share.header();
         progress(&format!(
-            "Checking {} from disk ({} of {})...",
-            s.file_name,
-            i + 1,
-            sealed.len()
+            "Checking {} from disk...",
+            share_words(header.index, header.count.get())
         ));
         let name = &s.file_name;
         let bytes = output::read_back(path, input::MAX_SHARE_FILE)?;
