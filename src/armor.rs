@@ -208,8 +208,8 @@ pub fn encode_body(bytes: &[u8]) -> String {
 }
 
 /// At most 60 characters of untrusted text for a message, with anything that is not plainly
-/// printable escaped, so that a hostile share cannot send escape sequences to the terminal.
-fn cut(s: &str) -> String {
+/// printable escaped, so that a hostile file cannot send escape sequences to the terminal.
+pub fn printable(s: &str) -> String {
     s.chars()
         .take(60)
         .map(|c| {
@@ -235,7 +235,7 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
     if let Some(first) = text.split('\n').next().filter(|l| *l != BEGIN) {
         return Err(ArmorError::Header {
             expected: BEGIN.into(),
-            found: cut(first),
+            found: printable(first),
         });
     }
     // A file cut off anywhere loses its END line: say so, rather than complain about the
@@ -252,14 +252,14 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
             Some(line) if line == END => Err(ArmorError::Truncated),
             Some(line) => Err(ArmorError::Header {
                 expected: format!("{prefix}{example}"),
-                found: cut(line),
+                found: printable(line),
             }),
             None => Err(ArmorError::NoEnd),
         }
     };
     let version = expect_header("Version: ", "1")?;
     if version != "1" {
-        return Err(ArmorError::UnknownVersion(cut(&version)));
+        return Err(ArmorError::UnknownVersion(printable(&version)));
     }
     let set = expect_header("Set: ", "1A2B-3C4D-5E6F-7A8B")?;
     let share_of = expect_header("Share: ", "2 of 5")?;
@@ -273,7 +273,7 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
                 Some(other) => {
                     return Err(ArmorError::Header {
                         expected: "an empty line".into(),
-                        found: cut(other),
+                        found: printable(other),
                     });
                 }
                 None => return Err(ArmorError::NoEnd),
@@ -282,7 +282,7 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
         Some(other) => {
             return Err(ArmorError::Header {
                 expected: "an empty line".into(),
-                found: cut(other),
+                found: printable(other),
             });
         }
         None => return Err(ArmorError::NoEnd),
@@ -328,7 +328,7 @@ pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
         if says != is {
             return Err(ArmorError::HeaderMismatch {
                 field,
-                says: cut(&says),
+                says: printable(&says),
                 is,
             });
         }

@@ -257,7 +257,11 @@ fn split_into(
         length: template.secret_len,
         commitment: hex::encode(template.commitment),
         fingerprint: secret.fingerprint(),
-        bip32_fingerprint: wallet.map(|w| w.fingerprint.clone()),
+        // Withheld with a BIP39 passphrase: with the mnemonic, it would let anyone test
+        // guesses of that passphrase (docs/FORMAT.md section 9.1).
+        bip32_fingerprint: wallet
+            .filter(|w| !w.with_passphrase)
+            .map(|w| w.fingerprint.clone()),
         bip32_with_passphrase: wallet.is_some_and(|w| w.with_passphrase),
     };
     let pass_refs: Vec<&Passphrase> = passphrases.iter().collect();
@@ -265,7 +269,7 @@ fn split_into(
         out,
         &sealed,
         &pass_refs,
-        |records| manifest::Body::new(&template, record, records).sign(&set_key),
+        |records| Ok(manifest::Body::new(&template, record, records)?.sign(&set_key)?),
         |points| {
             shamir::check_every_subset(points, plan.threshold, &dealt)
                 .map_err(|e| Error::SelfCheck(e.to_string()))
@@ -496,8 +500,8 @@ fn rebuild(
 
 /// `coldshard recover`.
 pub fn recover(args: RecoverArgs) -> Result<(), Error> {
-    if let Some(out) = args.out.as_ref().filter(|o| o.exists()) {
-        return Err(output::OutputError::Exists(out.display().to_string()).into());
+    if let Some(out) = &args.out {
+        output::check_new_file(out)?;
     }
     let (set, secret) = rebuild(&args.shares, args.passphrase_file.as_ref())?;
     let indices: Vec<String> = set
@@ -650,33 +654,47 @@ pub fn inspect(args: InspectArgs) -> Result<(), Error> {
 enum FileCheck {
     Matches,
     Missing,
-    Differs,
-    Unreadable(String),
+    /// Present but not what was written: says why.
+    Bad(String),
 }
+
+/// The largest listed file hashed (sheets and images are far smaller).
+const MAX_LISTED_FILE: u64 = 64 * 1024 * 1024;
 
 fn check_listed_file(folder: &Path, name: &str, sha256: &str) -> FileCheck {
     use sha2::{Digest, Sha256};
     use std::io::Read;
     let path = folder.join(name);
-    let mut file = match std::fs::File::open(&path) {
-        Ok(f) => f,
+    // Not followed: a listed name must be a plain file, not a link, FIFO or device.
+    match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileCheck::Missing,
-        Err(e) => return FileCheck::Unreadable(e.to_string()),
+        Err(e) => return FileCheck::Bad(format!("cannot be read ({e})")),
+        Ok(m) if !m.file_type().is_file() => {
+            return FileCheck::Bad("is not a regular file".into());
+        }
+        Ok(m) if m.len() > MAX_LISTED_FILE => {
+            return FileCheck::Bad("is far larger than any file coldshard writes".into());
+        }
+        Ok(_) => {}
+    }
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f.take(MAX_LISTED_FILE + 1),
+        Err(e) => return FileCheck::Bad(format!("cannot be read ({e})")),
     };
-    // Streamed: listed files are public (shares, later sheets and images), of any size.
+    // Streamed: listed files are public (shares, later sheets and images).
     let mut hasher = Sha256::new();
     let mut buf = [0u8; 64 * 1024];
     loop {
         match file.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => hasher.update(buf.get(..n).unwrap_or_default()),
-            Err(e) => return FileCheck::Unreadable(e.to_string()),
+            Err(e) => return FileCheck::Bad(format!("cannot be read ({e})")),
         }
     }
     if hex::encode(hasher.finalize()) == sha256 {
         FileCheck::Matches
     } else {
-        FileCheck::Differs
+        FileCheck::Bad("differs from the file written".into())
     }
 }
 
@@ -698,14 +716,14 @@ pub fn manifest_verify(args: ManifestVerifyArgs) -> Result<(), Error> {
             let status = match &check {
                 FileCheck::Matches => "present, SHA-256 matches".to_string(),
                 FileCheck::Missing => "not in this folder".to_string(),
-                FileCheck::Differs => "DIFFERS from the file written".to_string(),
-                FileCheck::Unreadable(e) => format!("unreadable ({e})"),
+                FileCheck::Bad(problem) => format!("BAD: {problem}"),
             };
-            if matches!(check, FileCheck::Differs) && first_difference.is_none() {
-                first_difference = Some(manifest::ManifestError::FileDiffers {
+            if let (FileCheck::Bad(problem), None) = (&check, &first_difference) {
+                first_difference = Some(manifest::ManifestError::FileProblem {
                     path: shown.clone(),
                     file: folder.join(&f.name).display().to_string(),
                     index: share.index,
+                    problem: problem.clone(),
                 });
             }
             let label = share
@@ -723,8 +741,7 @@ pub fn manifest_verify(args: ManifestVerifyArgs) -> Result<(), Error> {
                 "status": match check {
                     FileCheck::Matches => "matches",
                     FileCheck::Missing => "missing",
-                    FileCheck::Differs => "differs",
-                    FileCheck::Unreadable(_) => "unreadable",
+                    FileCheck::Bad(_) => "bad",
                 },
             }));
         }
@@ -791,8 +808,8 @@ pub fn manifest_verify(args: ManifestVerifyArgs) -> Result<(), Error> {
 
 /// `coldshard drill`: every share checked and the secret rebuilt in memory against the manifest.
 pub fn drill(args: DrillArgs) -> Result<(), Error> {
-    if let Some(out) = args.report.as_ref().filter(|o| o.exists()) {
-        return Err(output::OutputError::Exists(out.display().to_string()).into());
+    if let Some(out) = &args.report {
+        output::check_new_file(out)?;
     }
     let manifest = manifest::read(&args.manifest)?;
     let need = manifest.body().threshold;
@@ -851,6 +868,12 @@ pub fn drill(args: DrillArgs) -> Result<(), Error> {
         }
         .into());
     }
+    // An original and its re-issued copy given together: one index, two sheets.
+    let of_set: Vec<LoadedShare> = readable
+        .into_iter()
+        .filter(|s| s.share().header().set_id == manifest.set_id())
+        .collect();
+    set::refuse_conflicts(&of_set)?;
     drill::check_against_manifest(&mut presented, &manifest);
     let list = passphrase_list(args.passphrase_file.as_ref(), presented.len())?;
     for (i, p) in presented.iter_mut().enumerate() {
@@ -871,19 +894,19 @@ pub fn drill(args: DrillArgs) -> Result<(), Error> {
         &args.manifest.display().to_string(),
         &presented,
         &verdict,
-    );
+    )?;
     drop(presented);
-    let mut text = report.render();
+    // The verdicts first: a report that cannot be written must not hide them.
+    print(&report.render())?;
     if let Some(path) = &args.report {
         let bytes = report.to_json();
         output::write_new_file(path, &bytes)?;
-        text.push_str(&format!(
+        print(&format!(
             "Report: '{}', SHA-256 {}\n  (copy the SHA-256 onto the paper log; 'sha256sum' shows the same)\n",
             path.display(),
             manifest::sha256_hex(&bytes)
-        ));
+        ))?;
     }
-    print(&text)?;
     if report.passed() {
         Ok(())
     } else {
@@ -948,6 +971,16 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
         }
         .into());
     }
+    let shown = args.manifest.display().to_string();
+    for share in set.shares() {
+        m.require_on_record(share, &shown)?;
+    }
+    for stale in output::leftover_staging(&args.out) {
+        warn(&format!(
+            "'{}' was left by an interrupted split or reissue and may hold shares; delete it once you are sure none is running",
+            stale.display()
+        ));
+    }
     let targets = reissue_targets(&args, &m)?;
     if !args.labels.is_empty() && args.labels.len() != targets.len() {
         return Err(Error::Usage(format!(
@@ -1000,7 +1033,17 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
     let passphrases: Vec<Passphrase> = if kdf == Kdf::None {
         targets.iter().map(|_| Passphrase::empty()).collect()
     } else if let Some(path) = &args.new_passphrase_file {
-        passphrase::read_file(path, targets.len())?
+        let list = passphrase::read_file(path, targets.len())?;
+        if list.len() > 1
+            && list
+                .iter()
+                .all(|p| list.first().is_some_and(|q| p.same_as(q)))
+        {
+            warn(
+                "one passphrase for every new share: each new custodian then knows the others' passphrase",
+            );
+        }
+        list
     } else if args.generate_passphrases {
         targets
             .iter()
@@ -1040,7 +1083,7 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
         &args.out,
         &sealed,
         &pass_refs,
-        |records| m.next_revision(records, &set_key),
+        |records| Ok(m.next_revision(records, &set_key)?),
         |new_points| issue::check_new_points(new_points, &points, threshold, &dealt),
         show_generated,
     )?;

@@ -230,7 +230,7 @@ impl Report {
         manifest_file: &str,
         presented: &[Presented],
         set_verdict: &Result<Vec<u8>, String>,
-    ) -> Self {
+    ) -> Result<Self, manifest::ManifestError> {
         let shares: Vec<ShareReport> = presented
             .iter()
             .map(|p| {
@@ -263,10 +263,10 @@ impl Report {
             .collect();
         let all_pass = shares.iter().all(|s| s.reason.is_none());
         let body = manifest.body();
-        Report {
+        Ok(Report {
             format: REPORT_FORMAT,
             version: 1,
-            time: manifest::now(),
+            time: manifest::now()?,
             tool: manifest::tool_version(),
             set_id: body.set_id.clone(),
             threshold: body.threshold,
@@ -285,7 +285,7 @@ impl Report {
             } else {
                 "FAIL"
             },
-        }
+        })
     }
 
     /// Whether the drill passed.

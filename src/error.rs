@@ -107,7 +107,9 @@ impl Error {
             Error::Manifest(
                 ManifestError::NotAuthentic { .. }
                 | ManifestError::OtherSet { .. }
-                | ManifestError::FileDiffers { .. },
+                | ManifestError::FileProblem { .. }
+                | ManifestError::NotOnRecord { .. }
+                | ManifestError::Clock,
             ) => EXIT_CHECK_FAILED,
             Error::DrillFailed(_)
             | Error::SelfCheck(_)
@@ -183,6 +185,10 @@ impl Error {
             ),
             Error::Manifest(ManifestError::NotAuthentic { .. }) => Some(
                 "do not rely on this manifest; compare it with another copy of the set's manifest or the paper record"
+                    .into(),
+            ),
+            Error::Manifest(ManifestError::NotOnRecord { .. }) => Some(
+                "use the current sheets and the latest manifest revision; 'coldshard drill' shows which shares are on record"
                     .into(),
             ),
             Error::Manifest(ManifestError::OtherSet { .. }) => Some(

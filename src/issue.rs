@@ -112,7 +112,7 @@ pub fn write_checked(
     out: &Path,
     sealed: &[Sealed],
     passphrases: &[&Passphrase],
-    manifest_for: impl FnOnce(Vec<ShareRecord>) -> Vec<u8>,
+    manifest_for: impl FnOnce(Vec<ShareRecord>) -> Result<Vec<u8>, Error>,
     check: impl FnOnce(&[SharePoint]) -> Result<(), Error>,
     before_commit: impl FnOnce() -> Result<(), Error>,
 ) -> Result<PathBuf, Error> {
@@ -126,9 +126,9 @@ pub fn write_checked(
             s.label.as_ref(),
             &s.share.to_bytes(),
             &[(s.file_name.clone(), s.text.as_bytes())],
-        ));
+        )?);
     }
-    let manifest_bytes = manifest_for(records);
+    let manifest_bytes = manifest_for(records)?;
     let manifest_path = pending.write(manifest::FILE_NAME, &manifest_bytes)?;
 
     // Read back from disk, decrypt with the passphrase given, and let the caller check.

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::armor::Label;
+use crate::armor::{self, Label};
 use crate::crypto::{self, Argon2Params, COMMITMENT_LEN, Kdf, PUBLIC_KEY_LEN, SetKey};
 use crate::format::{SetId, ShareHeader};
 use crate::shamir::ShareIndex;
@@ -77,16 +77,33 @@ pub enum ManifestError {
         /// The shares, described.
         shares: String,
     },
-    /// A file listed in the manifest is present but differs from what was written.
-    #[error("'{file}' differs from the file the manifest '{path}' records for share {index}")]
-    FileDiffers {
+    /// A file listed in the manifest is present beside it but is not what was written.
+    #[error("'{file}' (share {index} in the manifest '{path}') {problem}")]
+    FileProblem {
         /// The manifest.
         path: String,
-        /// The file that differs.
+        /// The file.
         file: String,
         /// Its share index.
         index: u8,
+        /// What is wrong: "differs from the file written", "is not a regular file", ...
+        problem: String,
     },
+    /// A share of the set that is not the one the manifest records for its index.
+    #[error(
+        "{share} is not the share the manifest '{path}' records for index {index} (an older copy, or a manifest that is not the latest revision)"
+    )]
+    NotOnRecord {
+        /// The manifest.
+        path: String,
+        /// The share, described.
+        share: String,
+        /// Its index.
+        index: u8,
+    },
+    /// The system clock cannot be written as an RFC 3339 time (before 1970 or after 9999).
+    #[error("the system clock is not set to a usable date (before 1970 or after 9999)")]
+    Clock,
 }
 
 /// The manifest's record of the secret: enough to confirm a rebuild, nothing to rebuild it.
@@ -101,9 +118,10 @@ pub struct SecretRecord {
     pub commitment: String,
     /// coldshard's 8-digit fingerprint (truncated SHA-256, shown by split and recover).
     pub fingerprint: String,
-    /// The BIP32 master key fingerprint for BIP39 secrets.
+    /// The BIP32 master key fingerprint for BIP39 secrets made without a BIP39 passphrase.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub bip32_fingerprint: Option<String>,
-    /// Whether a BIP39 passphrase was given when computing `bip32_fingerprint`.
+    /// Whether a BIP39 passphrase was given at the split (then the fingerprint is withheld).
     pub bip32_with_passphrase: bool,
 }
 
@@ -170,6 +188,7 @@ pub struct ShareRecord {
     /// The share index.
     pub index: u8,
     /// The custodian label, if any.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub label: Option<String>,
     /// When this share was made (RFC 3339, UTC).
     pub issued: String,
@@ -202,6 +221,7 @@ pub struct Body {
     /// When this revision was made.
     pub updated: String,
     /// SHA-256 of the manifest file this one replaces (hex), or null for revision 1.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub previous_manifest_sha256: Option<String>,
     /// "coldshard 0.1.0".
     pub tool: String,
@@ -227,6 +247,7 @@ pub struct Manifest {
     set_id: SetId,
     public_key: [u8; PUBLIC_KEY_LEN],
     commitment: [u8; COMMITMENT_LEN],
+    kdf: Kdf,
     /// SHA-256 of the file as read.
     file_sha256: [u8; 32],
 }
@@ -237,8 +258,15 @@ pub fn tool_version() -> String {
 }
 
 /// The current time, RFC 3339 in UTC to the second.
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+pub fn now() -> Result<String, ManifestError> {
+    // humantime panics before 1970 and fails after 9999: check the clock first.
+    let now = std::time::SystemTime::now();
+    match now.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) if d.as_secs() < 253_402_300_800 => {
+            Ok(humantime::format_rfc3339_seconds(now).to_string())
+        }
+        _ => Err(ManifestError::Clock),
+    }
 }
 
 /// SHA-256 as lower-case hex.
@@ -246,18 +274,35 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn canonical(body: &Body) -> Vec<u8> {
+fn canonical(body: &Body) -> Result<Vec<u8>, ManifestError> {
     let mut message = SIGNING_CONTEXT.to_vec();
-    // Serializing our own plain struct cannot fail; an empty body would not verify anyway.
-    message.extend_from_slice(&serde_json::to_vec(body).unwrap_or_default());
-    message
+    let json = serde_json::to_vec(body).map_err(|e| ManifestError::Malformed {
+        path: FILE_NAME.into(),
+        reason: e.to_string(),
+    })?;
+    message.extend_from_slice(&json);
+    Ok(message)
+}
+
+/// The one layout of a manifest file: serde_json's pretty form (two-space indent) and a LF.
+fn layout(file: &SignedFile) -> Result<Vec<u8>, ManifestError> {
+    let mut out = serde_json::to_vec_pretty(file).map_err(|e| ManifestError::Malformed {
+        path: FILE_NAME.into(),
+        reason: e.to_string(),
+    })?;
+    out.push(b'\n');
+    Ok(out)
 }
 
 impl Body {
     /// A first-revision body for a set whose shares have `header`'s public fields.
-    pub fn new(header: &ShareHeader, secret: SecretRecord, shares: Vec<ShareRecord>) -> Self {
-        let time = now();
-        Body {
+    pub fn new(
+        header: &ShareHeader,
+        secret: SecretRecord,
+        shares: Vec<ShareRecord>,
+    ) -> Result<Self, ManifestError> {
+        let time = now()?;
+        Ok(Body {
             format: FORMAT_NAME.into(),
             version: u64::from(VERSION),
             set_id: header.set_id.to_string(),
@@ -272,19 +317,16 @@ impl Body {
             secret,
             kdf: KdfRecord::of(&header.kdf),
             shares,
-        }
+        })
     }
 
-    /// Signs the body with the set key: the bytes of `manifest.json` (pretty JSON).
-    pub fn sign(&self, key: &SetKey) -> Vec<u8> {
-        let signature = hex::encode(key.sign(&canonical(self)));
-        let file = SignedFile {
+    /// Signs the body with the set key: the bytes of `manifest.json`.
+    pub fn sign(&self, key: &SetKey) -> Result<Vec<u8>, ManifestError> {
+        let signature = hex::encode(key.sign(&canonical(self)?));
+        layout(&SignedFile {
             manifest: self.clone(),
             signature,
-        };
-        let mut out = serde_json::to_vec_pretty(&file).unwrap_or_default();
-        out.push(b'\n');
-        out
+        })
     }
 }
 
@@ -294,11 +336,11 @@ pub fn share_record(
     label: Option<&Label>,
     share_bytes: &[u8],
     files: &[(String, &[u8])],
-) -> ShareRecord {
-    ShareRecord {
+) -> Result<ShareRecord, ManifestError> {
+    Ok(ShareRecord {
         index: index.get(),
         label: label.map(|l| l.as_str().to_string()),
-        issued: now(),
+        issued: now()?,
         share_sha256: sha256_hex(share_bytes),
         files: files
             .iter()
@@ -307,7 +349,7 @@ pub fn share_record(
                 sha256: sha256_hex(bytes),
             })
             .collect(),
-    }
+    })
 }
 
 fn hex_array<const N: usize>(s: &str) -> Option<[u8; N]> {
@@ -356,43 +398,99 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Manifest, ManifestError> {
         }
         None => return Err(malformed("it has no version number".into())),
     }
-    let file: SignedFile = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
-    let body = file.manifest;
+    let file: SignedFile = serde_json::from_slice(bytes).map_err(|e| {
+        // serde's message quotes the hostile file: keep it printable.
+        let text = e.to_string();
+        let what = text.split(" at line ").next().unwrap_or_default();
+        malformed(format!(
+            "{} (line {}, column {})",
+            armor::printable(what),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let body = &file.manifest;
     let public_key: [u8; PUBLIC_KEY_LEN] = hex_array(&body.set_public_key)
         .ok_or_else(|| malformed("\"set_public_key\" is not 64 lower-case hex digits".into()))?;
     let commitment: [u8; COMMITMENT_LEN] = hex_array(&body.secret.commitment)
         .ok_or_else(|| malformed("\"commitment\" is not 32 lower-case hex digits".into()))?;
     let signature: [u8; crypto::SIGNATURE_LEN] = hex_array(&file.signature)
         .ok_or_else(|| malformed("\"signature\" is not 128 lower-case hex digits".into()))?;
-    check_fields(&body).map_err(malformed)?;
+    let kdf = check_fields(body).map_err(malformed)?;
     let set_id = SetId::of_public_key(&public_key);
     if body.set_id != set_id.to_string()
-        || !crypto::verify_signature(&public_key, &canonical(&body), &signature)
+        || !crypto::verify_signature(&public_key, &canonical(body)?, &signature)
     {
         return Err(ManifestError::NotAuthentic {
             path: shown.to_string(),
         });
     }
+    // Genuine: now it must also be laid out exactly as written, so that one manifest has one
+    // SHA-256 (the paper record, drill reports and the next revision refer to it by hash).
+    if layout(&file)? != bytes {
+        return Err(malformed(
+            "its content is genuine but it was re-formatted (whitespace, key order or escapes differ from what coldshard wrote); use an unchanged copy".into(),
+        ));
+    }
     Ok(Manifest {
-        body,
+        body: file.manifest,
         set_id,
         public_key,
         commitment,
+        kdf,
         file_sha256: Sha256::digest(bytes).into(),
     })
 }
 
-/// Rules a genuine manifest always meets (checked before the signature, reported as malformed).
-fn check_fields(body: &Body) -> Result<(), String> {
+fn is_time(s: &str) -> bool {
+    s.len() == 20 && s.ends_with('Z') && humantime::parse_rfc3339(s).is_ok()
+}
+
+fn is_hex(s: &str, digits: usize, upper: bool) -> bool {
+    let letters = if upper { 'A'..='F' } else { 'a'..='f' };
+    s.len() == digits
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || letters.contains(&c))
+}
+
+/// Rules a genuine manifest always meets (checked before the signature, reported as
+/// malformed). Returns the set's key derivation.
+fn check_fields(body: &Body) -> Result<Kdf, String> {
     if body.threshold == 0 || body.count == 0 || body.threshold > body.count {
         return Err("its threshold and share count are impossible".into());
     }
-    if body.revision == 0 {
-        return Err("its revision is 0".into());
+    if body.revision == 0 || (body.revision == 1) != body.previous_manifest_sha256.is_none() {
+        return Err("its revision and previous manifest do not fit together".into());
     }
-    if body.kdf.kdf().is_none() {
-        return Err("its key derivation parameters are not allowed".into());
+    if body
+        .previous_manifest_sha256
+        .as_deref()
+        .is_some_and(|h| !is_hex(h, 64, false))
+    {
+        return Err("\"previous_manifest_sha256\" is not 64 lower-case hex digits".into());
     }
+    if !is_time(&body.created) || !is_time(&body.updated) {
+        return Err("a time is not of the form 2026-11-24T19:03:04Z".into());
+    }
+    let secret = &body.secret;
+    let kind = crate::secret::SecretKind::from_name(&secret.kind)
+        .filter(|k| k.valid_len(usize::from(secret.length)))
+        .ok_or("its secret kind or length is not allowed")?;
+    if !is_hex(&secret.fingerprint, 8, true) {
+        return Err("\"fingerprint\" is not 8 upper-case hex digits".into());
+    }
+    // Withheld when a BIP39 passphrase was used: with the mnemonic it would let anyone
+    // test guesses of that passphrase.
+    let bip32_expected = kind == crate::secret::SecretKind::Bip39 && !secret.bip32_with_passphrase;
+    match &secret.bip32_fingerprint {
+        Some(f) if bip32_expected && is_hex(f, 8, false) => {}
+        None if !bip32_expected => {}
+        _ => return Err("\"bip32_fingerprint\" does not fit the secret".into()),
+    }
+    let kdf = body
+        .kdf
+        .kdf()
+        .ok_or("its key derivation parameters are not allowed")?;
     let mut seen = [false; 256];
     for s in &body.shares {
         let slot = seen
@@ -404,25 +502,31 @@ fn check_fields(body: &Body) -> Result<(), String> {
         if let Some(l) = &s.label {
             Label::new(l).map_err(|e| format!("the label of share {}: {e}", s.index))?;
         }
-        if hex_array::<32>(&s.share_sha256).is_none()
-            || s.files.iter().any(|f| hex_array::<32>(&f.sha256).is_none())
+        if !is_time(&s.issued) {
+            return Err(format!("the issue time of share {} is not a time", s.index));
+        }
+        if !is_hex(&s.share_sha256, 64, false)
+            || s.files.iter().any(|f| !is_hex(&f.sha256, 64, false))
         {
             return Err(format!(
-                "a SHA-256 of share {} is not 64 hex digits",
+                "a SHA-256 of share {} is not 64 lower-case hex digits",
                 s.index
             ));
         }
-        if s.files
-            .iter()
-            .any(|f| f.name.contains('/') || f.name.starts_with('.') || f.name.is_empty())
-        {
+        let plain = |n: &str| {
+            !n.is_empty()
+                && !n.starts_with('.')
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        if !s.files.iter().all(|f| plain(&f.name)) {
             return Err(format!(
                 "a file name of share {} is not a plain name",
                 s.index
             ));
         }
     }
-    Ok(())
+    Ok(kdf)
 }
 
 impl Manifest {
@@ -448,7 +552,25 @@ impl Manifest {
 
     /// The key derivation of the set.
     pub fn kdf(&self) -> Kdf {
-        self.body.kdf.kdf().unwrap_or(Kdf::None)
+        self.kdf
+    }
+
+    /// Refuses a share of this set that is not the one on record for its index; `shown`
+    /// names the manifest file.
+    pub fn require_on_record(
+        &self,
+        share: &crate::input::LoadedShare,
+        shown: &str,
+    ) -> Result<(), ManifestError> {
+        let index = share.share().header().index.get();
+        match self.share(index) {
+            Some(r) if r.share_sha256 == sha256_hex(&share.share().to_bytes()) => Ok(()),
+            _ => Err(ManifestError::NotOnRecord {
+                path: shown.to_string(),
+                share: share.describe(),
+                index,
+            }),
+        }
     }
 
     /// Whether a share's public fields are those of this manifest's set.
@@ -463,7 +585,11 @@ impl Manifest {
     }
 
     /// The next revision: entries for `replaced` shares swapped or added, signed by `key`.
-    pub fn next_revision(&self, new_shares: Vec<ShareRecord>, key: &SetKey) -> Vec<u8> {
+    pub fn next_revision(
+        &self,
+        new_shares: Vec<ShareRecord>,
+        key: &SetKey,
+    ) -> Result<Vec<u8>, ManifestError> {
         let mut body = self.body.clone();
         for record in new_shares {
             body.shares.retain(|s| s.index != record.index);
@@ -471,7 +597,7 @@ impl Manifest {
         }
         body.shares.sort_by_key(|s| s.index);
         body.revision = body.revision.saturating_add(1);
-        body.updated = now();
+        body.updated = now()?;
         body.previous_manifest_sha256 = Some(self.file_sha256());
         body.tool = tool_version();
         body.sign(key)
@@ -507,6 +633,7 @@ mod tests {
                     &[i],
                     &[(format!("share-{i}-of-3.txt"), &[i, i][..])],
                 )
+                .unwrap()
             })
             .collect();
         let record = SecretRecord {
@@ -517,7 +644,10 @@ mod tests {
             bip32_fingerprint: None,
             bip32_with_passphrase: false,
         };
-        let bytes = Body::new(&header, record, shares).sign(&key);
+        let bytes = Body::new(&header, record, shares)
+            .unwrap()
+            .sign(&key)
+            .unwrap();
         (key, header, bytes)
     }
 
@@ -539,7 +669,7 @@ mod tests {
             ("\"threshold\": 2", "\"threshold\": 1"),
             ("\"alice\"", "\"mallory\""),
             ("share-3-of-3.txt", "share-9-of-3.txt"),
-            ("\"revision\": 1", "\"revision\": 2"),
+            ("\"length\": 16", "\"length\": 17"),
         ] {
             assert!(text.contains(from), "{from}");
             let changed = text.replacen(from, to, 1);
@@ -551,9 +681,26 @@ mod tests {
                 "{from} -> {to}"
             );
         }
-        // Whitespace is not signed: the canonical form is.
+        // Re-formatting keeps the signature valid but would change the file's SHA-256, by
+        // which records refer to it: refused as malformed, not as a forgery.
         let compact: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert!(parse(compact.to_string().as_bytes(), "m.json").is_ok());
+        match parse(compact.to_string().as_bytes(), "m.json") {
+            Err(ManifestError::Malformed { reason, .. }) => {
+                assert!(reason.contains("re-formatted"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let escaped = text.replacen("\"alice\"", "\"\\u0061lice\"", 1);
+        assert!(matches!(
+            parse(escaped.as_bytes(), "m.json"),
+            Err(ManifestError::Malformed { .. })
+        ));
+        // A missing null member is not the same as null.
+        let missing = text.replacen("\"previous_manifest_sha256\": null,", "", 1);
+        assert!(matches!(
+            parse(missing.as_bytes(), "m.json"),
+            Err(ManifestError::Malformed { .. })
+        ));
     }
 
     #[test]
@@ -566,6 +713,13 @@ mod tests {
             Err(ManifestError::UnknownVersion { version: 2, .. })
         ));
         let extra = text.replacen("\"revision\"", "\"extra\": 1, \"revision\"", 1);
+        let hostile = text.replacen("\"revision\"", "\"\\u001b[2J\": 1, \"revision\"", 1);
+        match parse(hostile.as_bytes(), "m") {
+            Err(e @ ManifestError::Malformed { .. }) => {
+                assert!(!e.to_string().contains('\u{1b}'), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(
             parse(extra.as_bytes(), "m"),
             Err(ManifestError::Malformed { .. })
@@ -581,10 +735,10 @@ mod tests {
         let (key, _, bytes) = sample();
         let m = parse(&bytes, "m").unwrap();
         let new = vec![
-            share_record(ShareIndex::new(2).unwrap(), None, &[9], &[]),
-            share_record(ShareIndex::new(4).unwrap(), None, &[8], &[]),
+            share_record(ShareIndex::new(2).unwrap(), None, &[9], &[]).unwrap(),
+            share_record(ShareIndex::new(4).unwrap(), None, &[8], &[]).unwrap(),
         ];
-        let next = parse(&m.next_revision(new, &key), "m2").unwrap();
+        let next = parse(&m.next_revision(new, &key).unwrap(), "m2").unwrap();
         assert_eq!(next.body().revision, 2);
         assert_eq!(
             next.body().previous_manifest_sha256.as_deref(),

@@ -34,6 +34,25 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> OutputError + '_ {
     }
 }
 
+/// Checks, before any work, that `path` could be created by [`write_new_file`]: it does not
+/// exist and its folder does.
+pub fn check_new_file(path: &Path) -> Result<(), OutputError> {
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(OutputError::Exists(path.display().to_string()));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(OutputError::Io {
+            path: path.display().to_string(),
+            reason: format!("the folder '{}' does not exist", parent.display()),
+        });
+    }
+    Ok(())
+}
+
 /// Creates `path` with mode 0600 and writes `bytes`, refusing to overwrite; synced to disk.
 pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let mut f = OpenOptions::new()

@@ -158,6 +158,26 @@ pub fn refuse_duplicates(shares: &[LoadedShare]) -> Result<(), SetError> {
     Ok(())
 }
 
+/// Refuses two different shares of one set with the same index (an original and its
+/// re-issued copy, given together).
+pub fn refuse_conflicts(shares: &[LoadedShare]) -> Result<(), SetError> {
+    for (i, a) in shares.iter().enumerate() {
+        let h = a.share().header();
+        if let Some(b) = shares.iter().skip(i + 1).find(|b| {
+            let g = b.share().header();
+            g.set_id == h.set_id && g.index == h.index
+        }) {
+            return Err(SetError::Conflict {
+                first: a.describe(),
+                second: b.describe(),
+                index: h.index,
+                set: h.set_id,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The one way from untrusted shares to a [`ShareSet`].
 pub fn validate(shares: Vec<LoadedShare>) -> Result<ShareSet, SetError> {
     let first = shares.first().ok_or(SetError::Empty)?;
@@ -173,7 +193,7 @@ pub fn validate(shares: Vec<LoadedShare>) -> Result<ShareSet, SetError> {
     }
     refuse_duplicates(&shares)?;
     let reference = first.share().header();
-    for (i, a) in shares.iter().enumerate() {
+    for a in &shares {
         let h = a.share().header();
         let disagree = |field: &'static str, says: String, others: String| {
             Err(SetError::HeaderDisagrees {
@@ -213,19 +233,8 @@ pub fn validate(shares: Vec<LoadedShare>) -> Result<ShareSet, SetError> {
                 reference.kind.describe(usize::from(reference.secret_len)),
             );
         }
-        if let Some(b) = shares
-            .iter()
-            .skip(i + 1)
-            .find(|b| b.share().header().index == h.index)
-        {
-            return Err(SetError::Conflict {
-                first: a.describe(),
-                second: b.describe(),
-                index: h.index,
-                set: h.set_id,
-            });
-        }
     }
+    refuse_conflicts(&shares)?;
     let header = reference.clone();
     Ok(ShareSet { shares, header })
 }
