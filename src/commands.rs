@@ -747,14 +747,23 @@ pub fn manifest_verify(args: ManifestVerifyArgs) -> Result<(), Error> {
         }
     }
     if args.json {
+        // A struct, not json!, so that the manifest keeps its documented member order.
+        #[derive(serde::Serialize)]
+        struct Output<'a> {
+            ok: bool,
+            authentic: bool,
+            manifest: &'a manifest::Body,
+            files: Vec<serde_json::Value>,
+        }
+        let out = Output {
+            ok: first_difference.is_none(),
+            authentic: true,
+            manifest: b,
+            files: files_json,
+        };
         print(&format!(
             "{}\n",
-            json!({
-                "ok": first_difference.is_none(),
-                "authentic": true,
-                "manifest": b,
-                "files": files_json,
-            })
+            serde_json::to_string(&out).map_err(|e| Error::Stdout(e.to_string()))?
         ))?;
     } else {
         let secret = &b.secret;
@@ -1021,7 +1030,11 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
     let describe = |i: usize| {
         let x = targets.get(i).map(|x| x.get()).unwrap_or(0);
         let base = if x > m.body().count {
-            format!("new share {x}")
+            if args.index.is_some() {
+                format!("share {x} (added)")
+            } else {
+                format!("new share {x}")
+            }
         } else {
             format!("share {x} of {}", m.body().count)
         };
@@ -1090,10 +1103,20 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
     let mut text = String::new();
     if args.index.is_some() {
         text.push_str(&format!(
-            "Re-issued {} of set {}: the same share value as before, under a new passphrase.\n\
-             The old sheet of this share still opens with its old passphrase: recover and destroy it if you can.\n",
+            "Re-issued {} of set {}: the same share value as before{}.\n\
+             The old sheet of this share still works{}: recover and destroy it if you can.\n",
             describe(0),
-            set.set_id()
+            set.set_id(),
+            if kdf == Kdf::None {
+                ""
+            } else {
+                ", under a new passphrase"
+            },
+            if kdf == Kdf::None {
+                ""
+            } else {
+                " with its old passphrase"
+            }
         ));
     } else {
         let list: Vec<String> = targets.iter().map(ShareIndex::to_string).collect();

@@ -221,6 +221,9 @@ pub struct Report {
     pub reason: Option<String>,
     /// "PASS" or "FAIL".
     pub result: &'static str,
+    /// Whether the set's shares are encrypted (for the wording of the rendering only).
+    #[serde(skip)]
+    pub encrypted: bool,
 }
 
 impl Report {
@@ -285,6 +288,7 @@ impl Report {
             } else {
                 "FAIL"
             },
+            encrypted: manifest.kdf() != crate::crypto::Kdf::None,
         })
     }
 
@@ -320,12 +324,17 @@ impl Report {
                 (Some(i), None) => format!("share {i} '{}'", s.file),
                 _ => format!("'{}'", s.file),
             };
+            let opened = if self.encrypted {
+                "passphrase correct"
+            } else {
+                "not encrypted"
+            };
             match &s.reason {
                 None if self.matches_record => out.push_str(&format!(
-                    "PASS  {who}: genuine, passphrase correct, agrees with the record\n"
+                    "PASS  {who}: genuine, {opened}, agrees with the record\n"
                 )),
                 None => out.push_str(&format!(
-                    "PASS  {who}: genuine, passphrase correct (no rebuild to compare with)\n"
+                    "PASS  {who}: genuine, {opened} (no rebuild to compare with)\n"
                 )),
                 Some(r) => out.push_str(&format!("FAIL  {who}: {r}\n")),
             }

@@ -3,9 +3,12 @@
 mod util;
 
 mod bip39_vectors;
+mod drill;
 mod errors;
 mod format_vectors;
 mod leaks;
+mod manifest;
 mod properties;
 mod pty;
+mod reissue;
 mod workflows;

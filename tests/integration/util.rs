@@ -93,3 +93,175 @@ pub fn passphrases(n: u8) -> Vec<String> {
 /// The 12-word "abandon ... about" test mnemonic.
 pub const ABOUT: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+// ---- Appended for the manifest, drill and reissue tests. ----
+
+/// What a finished command did: its exit code and its output as text.
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cmd` (one minute at most: the fast KDF makes every call take milliseconds).
+pub fn run(cmd: &mut Command) -> Ran {
+    let out = cmd
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run coldshard");
+    Ran {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `cmd`, which must succeed with exit 0 and no `error:` line; returns its stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let r = run(cmd);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "exit code\nstdout: {}\nstderr: {}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(!r.stderr.contains("error:"), "stderr: {}", r.stderr);
+    r.stdout
+}
+
+/// Every file and folder under `dir`, recursively, with its contents (folders: empty).
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                out.insert(path.clone(), Vec::new());
+                todo.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    out
+}
+
+/// Runs `cmd`, expecting a refusal: exit `code`, nothing on stdout, an `error:` line on
+/// stderr (after warnings only), no panic, and the work folder exactly as it was. Returns
+/// stderr.
+pub fn refused(work: &Work, cmd: &mut Command, code: i32) -> String {
+    let before = tree(work.dir.path());
+    let r = run(cmd);
+    assert_eq!(
+        r.code,
+        Some(code),
+        "exit code\nstdout: {}\nstderr: {}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stdout.is_empty(),
+        "stdout must be empty on failure: {}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.lines().all(|l| ["error: ", "warning: ", "hint: "]
+            .iter()
+            .any(|p| l.starts_with(p))),
+        "every stderr line is a warning, the error or its hint: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.lines().any(|l| l.starts_with("error: ")),
+        "no error: line: {}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
+    assert!(
+        before == tree(work.dir.path()),
+        "a refused command must not create, remove or change files\nstderr: {}",
+        r.stderr
+    );
+    r.stderr
+}
+
+/// SHA-256 as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// SHA-256 of a file's bytes as lower-case hex.
+pub fn file_sha256(path: impl AsRef<Path>) -> String {
+    sha256_hex(&std::fs::read(path).expect("read file"))
+}
+
+/// The value of the `Set:` line `split` prints.
+pub fn printed_set_id(split_stdout: &str) -> String {
+    split_stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Set:"))
+        .expect("a Set: line")
+        .trim()
+        .to_string()
+}
+
+impl Work {
+    /// Like [`Work::split`], with one `--label` per share (none if `labels` is empty).
+    /// Returns the share paths in index order and what split printed.
+    pub fn split_labeled(
+        &self,
+        out: &str,
+        secret: &str,
+        t: u8,
+        passphrases: &[String],
+        labels: &[&str],
+    ) -> (Vec<String>, String) {
+        let n = u8::try_from(passphrases.len()).expect("at most 255 shares");
+        let pass = self.write(
+            &format!("{out}-passphrases.txt"),
+            passphrases.join("\n") + "\n",
+        );
+        let outdir = self.path(out);
+        let mut cmd = coldshard();
+        cmd.args(["split", "-t", &t.to_string(), "-n", &n.to_string(), "--out"])
+            .arg(&outdir)
+            .args(["--passphrase-file", &pass])
+            .args(FAST_KDF);
+        for l in labels {
+            cmd.args(["--label", l]);
+        }
+        let stdout = run_ok(cmd.write_stdin(secret));
+        ((1..=n).map(|i| share_path(&outdir, i, n)).collect(), stdout)
+    }
+}
+
+/// The binary share inside a share file.
+pub fn share_bytes(path: &str) -> Vec<u8> {
+    let text = std::fs::read(path).expect("read share");
+    coldshard::armor::decode(&text)
+        .expect("decode share")
+        .share
+        .to_bytes()
+}
+
+/// Recomputes the 4-byte SHA-256 check at the end of a binary share.
+pub fn recheck(bytes: &mut [u8]) {
+    use sha2::{Digest, Sha256};
+    let n = bytes.len() - 4;
+    let check = Sha256::digest(&bytes[..n]);
+    bytes[n..].copy_from_slice(&check[..4]);
+}
+
+/// The share file `original` (its text) with the body replaced by the armor of `bytes`.
+pub fn rearmor(original: &str, bytes: &[u8]) -> String {
+    let head_end = original.find("\n\n").expect("blank line after the headers") + 2;
+    format!(
+        "{}{}{}\n",
+        &original[..head_end],
+        coldshard::armor::encode_body(bytes),
+        coldshard::armor::END
+    )
+}
