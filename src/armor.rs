@@ -33,7 +33,7 @@ pub enum ArmorError {
     #[error("it is not a text share (not UTF-8)")]
     NotText,
     /// No BEGIN line at the start.
-    #[error("it is not a coldshard share (it does not start with '{BEGIN}')")]
+    #[error("it is not a coldshard share (it does not start with '{BEGIN}' or '{COMPACT_PREFIX}')")]
     NoBegin,
     /// No END line.
     #[error("it is truncated (the '{END}' line is missing)")]
@@ -100,6 +100,9 @@ pub enum ArmorError {
     /// The label is not acceptable.
     #[error("the label {0}")]
     BadLabel(String),
+    /// Text that starts like a coldshard QR code's but is not one.
+    #[error("its QR text is malformed: {0}")]
+    BadCompact(String),
     /// The decoded binary share is invalid.
     #[error("{0}")]
     Format(#[from] FormatError),
@@ -222,10 +225,58 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
-/// Reads an armored share strictly: only what [`encode`] writes is accepted (a missing final
-/// newline aside), and the header lines must agree with the encoded share.
+/// What starts the compact one-line form of a share that QR codes carry.
+pub const COMPACT_PREFIX: &str = "COLDSHARD:";
+
+/// The compact form for a QR code: `COLDSHARD:1:` and the base32 of the binary share (upper
+/// case, no padding), all in the QR alphanumeric alphabet (docs/FORMAT.md section 7).
+pub fn encode_compact(share: &EncryptedShare) -> String {
+    format!(
+        "{COMPACT_PREFIX}{}:{}",
+        crate::format::VERSION,
+        BASE32_NOPAD.encode(&share.to_bytes())
+    )
+}
+
+/// Reads the compact form, as a QR reader gives it (surrounding white space allowed).
+fn decode_compact(text: &str) -> Result<Armored, ArmorError> {
+    let rest = text
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .strip_prefix(COMPACT_PREFIX)
+        .ok_or(ArmorError::NoBegin)?;
+    let (version, body) = rest
+        .split_once(':')
+        .ok_or_else(|| ArmorError::BadCompact("no version field".into()))?;
+    if version != crate::format::VERSION.to_string() {
+        return Err(ArmorError::UnknownVersion(printable(version)));
+    }
+    if let Some(bad) = body.chars().find(|c| !ALPHABET.contains(&(*c as u8)) || !c.is_ascii()) {
+        return Err(ArmorError::BadCompact(format!(
+            "'{}' is not a base32 character",
+            printable(&bad.to_string())
+        )));
+    }
+    let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|e| match e.kind {
+        data_encoding::DecodeKind::Trailing => ArmorError::NonCanonical,
+        _ => ArmorError::Truncated,
+    })?;
+    Ok(Armored {
+        share: EncryptedShare::from_bytes(&bytes)?,
+        label: None,
+    })
+}
+
+/// Reads a share strictly, in either text form: the armor (only what [`encode`] writes is
+/// accepted, a missing final newline aside, and the header lines must agree with the encoded
+/// share) or the compact form of a QR code.
 pub fn decode(input: &[u8]) -> Result<Armored, ArmorError> {
     let text = std::str::from_utf8(input).map_err(|_| ArmorError::NotText)?;
+    if text
+        .trim_start_matches(|c: char| c.is_ascii_whitespace())
+        .starts_with(COMPACT_PREFIX)
+    {
+        return decode_compact(text);
+    }
     if !text.starts_with(BEGIN) {
         return Err(ArmorError::NoBegin);
     }
@@ -492,6 +543,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_compact_qr_form_round_trips_and_is_strict() {
+        let share = sample();
+        let compact = encode_compact(&share);
+        assert!(compact.starts_with("COLDSHARD:1:"));
+        // QR alphanumeric alphabet only: upper case, digits and ':'.
+        assert!(
+            compact
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ':')
+        );
+        assert_eq!(decode(compact.as_bytes()).unwrap().share, share);
+        let padded = format!("  {compact}\r\n");
+        assert_eq!(decode(padded.as_bytes()).unwrap().share, share);
+        let v2 = compact.replacen("COLDSHARD:1:", "COLDSHARD:2:", 1);
+        assert_eq!(
+            decode(v2.as_bytes()).unwrap_err(),
+            ArmorError::UnknownVersion("2".into())
+        );
+        assert!(matches!(
+            decode(compact.to_lowercase().as_bytes()).unwrap_err(),
+            ArmorError::NoBegin
+        ));
+        let lower_body = format!("COLDSHARD:1:{}", &compact[12..].to_lowercase());
+        assert!(matches!(
+            decode(lower_body.as_bytes()).unwrap_err(),
+            ArmorError::BadCompact(_)
+        ));
+        // One character changed anywhere: refused, never another share.
+        for i in 12..compact.len() {
+            let mut b = compact.clone().into_bytes();
+            b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+            assert!(decode(&b).is_err(), "position {i}");
+        }
+        assert!(matches!(
+            decode(compact[..compact.len() - 1].as_bytes()).unwrap_err(),
+            ArmorError::Truncated | ArmorError::Format(FormatError::Truncated { .. })
+        ));
     }
 
     #[test]

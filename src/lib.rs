@@ -22,6 +22,7 @@ pub mod issue;
 pub mod manifest;
 pub mod output;
 pub mod passphrase;
+pub mod qr;
 pub mod secret;
 pub mod set;
 pub mod shamir;

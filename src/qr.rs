@@ -1,0 +1,160 @@
+//! QR codes of shares: the compact form ([`crate::armor::encode_compact`]) in alphanumeric
+//! mode, drawn as PNG, SVG and terminal text from the module matrix.
+
+use qrcode::{EcLevel, QrCode};
+
+/// Error correction level of the QR codes (`--qr-ecc`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ecc {
+    /// About 7% of the code can be restored.
+    L,
+    /// About 15%.
+    M,
+    /// About 25% (the default: paper gets folded, stained and photographed).
+    Q,
+    /// About 30%.
+    H,
+}
+
+/// Why a QR code could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum QrError {
+    /// The text does not fit a QR code at this level.
+    #[error("the share does not fit in a QR code at error correction level {0:?}: {1}")]
+    TooLong(Ecc, String),
+    /// Writing the PNG failed.
+    #[error("cannot draw the QR code as PNG: {0}")]
+    Png(String),
+}
+
+/// The dark/light modules of a QR code, row by row, without the quiet zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QrMatrix {
+    width: usize,
+    dark: Vec<bool>,
+}
+
+/// Light modules around the code, as the QR specification requires.
+pub const QUIET_ZONE: usize = 4;
+
+impl QrMatrix {
+    /// The QR code of `text` (the compact form: upper case, digits and ':', so alphanumeric
+    /// mode is chosen) at `ecc`.
+    pub fn encode(text: &str, ecc: Ecc) -> Result<Self, QrError> {
+        let level = match ecc {
+            Ecc::L => EcLevel::L,
+            Ecc::M => EcLevel::M,
+            Ecc::Q => EcLevel::Q,
+            Ecc::H => EcLevel::H,
+        };
+        let code = QrCode::with_error_correction_level(text.as_bytes(), level)
+            .map_err(|e| QrError::TooLong(ecc, e.to_string()))?;
+        let width = code.width();
+        let dark = code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect();
+        Ok(QrMatrix { width, dark })
+    }
+
+    /// Modules per side, without the quiet zone.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Whether the module at (`x`, `y`) is dark; outside the code (quiet zone) it is light.
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
+        x < self.width && y < self.width && self.dark.get(y * self.width + x) == Some(&true)
+    }
+
+    /// A grayscale image, `scale` pixels per module, with the quiet zone.
+    pub fn to_gray(&self, scale: usize) -> image::GrayImage {
+        let side = (self.width + 2 * QUIET_ZONE) * scale;
+        let side32 = u32::try_from(side).unwrap_or(u32::MAX);
+        image::GrayImage::from_fn(side32, side32, |px, py| {
+            let x = (px as usize / scale).wrapping_sub(QUIET_ZONE);
+            let y = (py as usize / scale).wrapping_sub(QUIET_ZONE);
+            image::Luma([if self.is_dark(x, y) { 0 } else { 255 }])
+        })
+    }
+
+    /// PNG bytes, `scale` pixels per module, with the quiet zone.
+    pub fn to_png(&self, scale: usize) -> Result<Vec<u8>, QrError> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        self.to_gray(scale)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .map_err(|e| QrError::Png(e.to_string()))?;
+        Ok(out.into_inner())
+    }
+
+    /// An SVG document: one path of unit squares, with the quiet zone, `mm` millimetres wide.
+    pub fn to_svg(&self, mm: u32) -> String {
+        let side = self.width + 2 * QUIET_ZONE;
+        let mut path = String::new();
+        for y in 0..self.width {
+            for x in 0..self.width {
+                if self.is_dark(x, y) {
+                    path.push_str(&format!(
+                        "M{} {}h1v1h-1z",
+                        x + QUIET_ZONE,
+                        y + QUIET_ZONE
+                    ));
+                }
+            }
+        }
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{mm}mm\" height=\"{mm}mm\" \
+             viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\">\n\
+             <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/>\n\
+             <path fill=\"#000\" d=\"{path}\"/>\n\
+             </svg>\n"
+        )
+    }
+
+    /// Text for a terminal: two modules per character cell (half blocks), black on white set
+    /// explicitly with ANSI colours so that it scans on dark and light terminals alike, with
+    /// the quiet zone.
+    pub fn to_terminal(&self) -> String {
+        let side = self.width + 2 * QUIET_ZONE;
+        let dark = |x: usize, y: usize| {
+            self.is_dark(x.wrapping_sub(QUIET_ZONE), y.wrapping_sub(QUIET_ZONE))
+        };
+        let mut out = String::new();
+        for row in (0..side).step_by(2) {
+            out.push_str("\x1b[38;5;16;48;5;231m");
+            for x in 0..side {
+                out.push(match (dark(x, row), dark(x, row + 1)) {
+                    (true, true) => '█',
+                    (true, false) => '▀',
+                    (false, true) => '▄',
+                    (false, false) => ' ',
+                });
+            }
+            out.push_str("\x1b[0m\n");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_sized_text_fits_at_every_level_and_the_matrix_has_finder_patterns() {
+        let text = format!("COLDSHARD:1:{}", "A".repeat(778));
+        for ecc in [Ecc::L, Ecc::M, Ecc::Q, Ecc::H] {
+            let m = QrMatrix::encode(&text, ecc).unwrap();
+            // The top-left finder pattern: a dark 7x7 ring around a light ring.
+            assert!(m.is_dark(0, 0) && m.is_dark(6, 6) && !m.is_dark(1, 1) && m.is_dark(3, 3));
+            assert!(!m.is_dark(m.width(), 0), "outside is light");
+        }
+        let png = QrMatrix::encode("COLDSHARD:1:AB", Ecc::Q)
+            .unwrap()
+            .to_png(4)
+            .unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+}
