@@ -580,7 +580,7 @@ mod tests {
             assert!(decode(&b).is_err(), "position {i}");
         }
         assert!(matches!(
-            decode(compact[..compact.len() - 1].as_bytes()).unwrap_err(),
+            decode(&compact.as_bytes()[..compact.len() - 1]).unwrap_err(),
             ArmorError::Truncated | ArmorError::Format(FormatError::Truncated { .. })
         ));
     }

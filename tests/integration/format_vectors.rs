@@ -297,6 +297,7 @@ fn verdict(armor_text: &str, passphrase: &str) -> (String, Option<u64>) {
             ArmorError::Truncated => ("truncated".into(), None),
             ArmorError::HeaderMismatch { .. } => ("header-mismatch".into(), None),
             ArmorError::BadLabel(_) => ("bad-label".into(), None),
+            ArmorError::BadCompact(_) => ("malformed".into(), None),
             ArmorError::Format(f) => match f {
                 FormatError::NotAShare => ("not-a-share".into(), None),
                 FormatError::UnknownVersion(_) => ("unknown-version".into(), None),
