@@ -250,16 +250,21 @@ fn decode_compact(text: &str) -> Result<Armored, ArmorError> {
     if version != crate::format::VERSION.to_string() {
         return Err(ArmorError::UnknownVersion(printable(version)));
     }
-    if let Some(bad) = body.chars().find(|c| !ALPHABET.contains(&(*c as u8)) || !c.is_ascii()) {
+    if let Some(bad) = body
+        .chars()
+        .find(|c| !ALPHABET.contains(&(*c as u8)) || !c.is_ascii())
+    {
         return Err(ArmorError::BadCompact(format!(
             "'{}' is not a base32 character",
             printable(&bad.to_string())
         )));
     }
-    let bytes = BASE32_NOPAD.decode(body.as_bytes()).map_err(|e| match e.kind {
-        data_encoding::DecodeKind::Trailing => ArmorError::NonCanonical,
-        _ => ArmorError::Truncated,
-    })?;
+    let bytes = BASE32_NOPAD
+        .decode(body.as_bytes())
+        .map_err(|e| match e.kind {
+            data_encoding::DecodeKind::Trailing => ArmorError::NonCanonical,
+            _ => ArmorError::Truncated,
+        })?;
     Ok(Armored {
         share: EncryptedShare::from_bytes(&bytes)?,
         label: None,

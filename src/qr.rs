@@ -95,11 +95,7 @@ impl QrMatrix {
         for y in 0..self.width {
             for x in 0..self.width {
                 if self.is_dark(x, y) {
-                    path.push_str(&format!(
-                        "M{} {}h1v1h-1z",
-                        x + QUIET_ZONE,
-                        y + QUIET_ZONE
-                    ));
+                    path.push_str(&format!("M{} {}h1v1h-1z", x + QUIET_ZONE, y + QUIET_ZONE));
                 }
             }
         }
