@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
+use crate::qr::Ecc;
 use crate::secret::InputFormat;
+use crate::sheet::Paper;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -161,6 +163,12 @@ pub struct ReissueArgs {
     /// Draw a 6-word passphrase per new share and show each once on the terminal.
     #[arg(long)]
     pub generate_passphrases: bool,
+    /// Error correction level of the new QR codes.
+    #[arg(long, value_enum, default_value_t = Ecc::Q, ignore_case = true)]
+    pub qr_ecc: Ecc,
+    /// Paper size of the new printable sheets.
+    #[arg(long, value_enum, default_value_t = Paper::A4, ignore_case = true)]
+    pub paper: Paper,
 }
 
 /// `coldshard generate`.
@@ -227,6 +235,12 @@ pub struct SplitArgs {
     /// Ask for the BIP39 passphrase ("25th word") to show the wallet's BIP32 fingerprint with it.
     #[arg(long)]
     pub bip39_passphrase: bool,
+    /// Error correction level of the QR codes (L 7%, M 15%, Q 25%, H 30% of the code restorable).
+    #[arg(long, value_enum, default_value_t = Ecc::Q, ignore_case = true)]
+    pub qr_ecc: Ecc,
+    /// Paper size of the printable sheets (share-<i>-of-<N>.pdf).
+    #[arg(long, value_enum, default_value_t = Paper::A4, ignore_case = true)]
+    pub paper: Paper,
 }
 
 /// `coldshard recover`.

@@ -72,6 +72,7 @@ struct SplitPlan {
     count: ShareCount,
     kdf: Kdf,
     labels: Vec<Option<Label>>,
+    artifacts: issue::Artifacts,
 }
 
 impl SplitPlan {
@@ -142,6 +143,10 @@ fn plan_from_args(args: &SplitArgs) -> Result<SplitPlan, Error> {
             count,
             kdf,
             labels,
+            artifacts: issue::Artifacts {
+                ecc: args.qr_ecc,
+                paper: args.paper,
+            },
         }),
         _ => Err(Error::Usage(
             "threshold and share count must be at least 1".into(),
@@ -250,7 +255,7 @@ fn split_into(
             label: plan.labels.get(i).cloned().flatten(),
         })
         .collect();
-    let sealed = issue::seal(&template, &new, &set_key)?;
+    let sealed = issue::seal(&template, &new, &set_key, plan.artifacts)?;
     drop(new);
     let record = SecretRecord {
         kind: secret.kind().name().into(),
@@ -383,7 +388,7 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
          Fingerprint: {}  (write it down: recover prints it too)\n\
          {}\
          Key derivation: {}\n\
-         Checked:     every file read back from disk and decrypted; every {t} of the {n} shares rebuild the secret.\n\
+         Checked:     every file read back from disk: the text decrypted, the QR codes decoded; every {t} of the {n} shares rebuild the secret.\n\
          Files in '{}':\n",
         secret.describe(),
         if n == 1 { "" } else { "s" },
@@ -399,7 +404,12 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
             .and_then(Option::as_ref)
             .map(|l| format!("  ({l})"))
             .unwrap_or_default();
-        summary.push_str(&format!("  {}{label}\n", plan.file_name(i)));
+        let base = plan.file_name(i);
+        let base = base.strip_suffix(".txt").unwrap_or(&base);
+        summary.push_str(&format!(
+            "  {base}  {}{label}\n",
+            issue::EXTENSIONS.map(|e| format!(".{e}")).join(" ")
+        ));
     }
     summary.push_str(&format!(
         "  {}  (the set's signed public record: keep it with the ceremony record)\n",
@@ -1079,7 +1089,15 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
         kdf,
         ..set.header().clone()
     };
-    let sealed = issue::seal(&template, &new, &set_key)?;
+    let sealed = issue::seal(
+        &template,
+        &new,
+        &set_key,
+        issue::Artifacts {
+            ecc: args.qr_ecc,
+            paper: args.paper,
+        },
+    )?;
     drop(new);
     let dealt = set::dealt_value(&secret, &set_key);
     let pass_refs: Vec<&Passphrase> = passphrases.iter().collect();
@@ -1142,7 +1160,12 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
             .and_then(Option::as_ref)
             .map(|l| format!("  ({l})"))
             .unwrap_or_default();
-        text.push_str(&format!("  {}{label}\n", s.file_name));
+        let base = s.text_file();
+        let base = base.strip_suffix(".txt").unwrap_or(base);
+        text.push_str(&format!(
+            "  {base}  {}{label}\n",
+            issue::EXTENSIONS.map(|e| format!(".{e}")).join(" ")
+        ));
     }
     text.push_str(&format!("  {}\n", manifest::FILE_NAME));
     print(&text)
@@ -1182,6 +1205,10 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         count: ShareCount::new(5).ok_or_else(|| Error::Usage("count".into()))?,
         kdf,
         labels: names.iter().map(|n| Label::new(n).ok()).collect(),
+        artifacts: issue::Artifacts {
+            ecc: crate::qr::Ecc::Q,
+            paper: crate::sheet::Paper::A4,
+        },
     };
     let pass_texts: Vec<String> = names
         .iter()

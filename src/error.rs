@@ -53,6 +53,12 @@ pub enum Error {
     /// Splitting failed.
     #[error("splitting failed: {0}")]
     Split(ShamirError),
+    /// Drawing a QR code failed.
+    #[error("{0}")]
+    Qr(#[from] crate::qr::QrError),
+    /// Drawing a sheet failed.
+    #[error("cannot draw the printable sheet: {0}")]
+    Sheet(crate::sheet::SheetError),
     /// Encoding a share failed.
     #[error("encoding a share failed: {0}")]
     Encode(FormatError),
@@ -112,6 +118,8 @@ impl Error {
                 | ManifestError::Clock,
             ) => EXIT_CHECK_FAILED,
             Error::DrillFailed(_)
+            | Error::Qr(_)
+            | Error::Sheet(_)
             | Error::SelfCheck(_)
             | Error::Split(_)
             | Error::Encode(_)

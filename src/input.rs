@@ -8,8 +8,10 @@ use zeroize::Zeroizing;
 use crate::armor::{self, ArmorError, Armored};
 use crate::format::EncryptedShare;
 
-/// Largest share file read, in bytes (a 256-byte secret armors to well under 2 KiB).
+/// Largest share text file read, in bytes (a 256-byte secret armors to well under 2 KiB).
 pub const MAX_SHARE_FILE: u64 = 64 * 1024;
+/// Largest image file read as a share (a 300 dpi page scan or a phone photo).
+pub const MAX_IMAGE_FILE: u64 = 64 * 1024 * 1024;
 
 /// Errors reading input. They name the file.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,9 @@ use crate::input;
 use crate::manifest::{self, ShareRecord};
 use crate::output::{self, PendingFolder};
 use crate::passphrase::Passphrase;
+use crate::qr::{Ecc, QrMatrix};
 use crate::shamir::{self, ShareIndex, SharePoint};
+use crate::sheet::{self, Paper, SheetContent};
 use crate::terminal;
 
 /// A share to make: its point, passphrase, label and file name.
@@ -25,26 +27,59 @@ pub struct NewShare<'a> {
     pub label: Option<Label>,
 }
 
-/// A sealed share with its armored text, ready to write.
+/// How the files of a share are drawn.
+#[derive(Clone, Copy, Debug)]
+pub struct Artifacts {
+    /// Error correction level of the QR codes.
+    pub ecc: Ecc,
+    /// Paper size of the printable sheets.
+    pub paper: Paper,
+}
+
+/// The files written for each share, in this order: text armor, QR code as PNG and as SVG,
+/// printable sheet.
+pub const EXTENSIONS: [&str; 4] = ["txt", "png", "svg", "pdf"];
+
+/// Pixels per QR module in the PNG (a version 27 code is then about 1 000 pixels wide).
+pub const PNG_SCALE: usize = 8;
+/// Width of the SVG QR code, in millimetres.
+pub const SVG_MM: u32 = 60;
+
+/// A sealed share with every file written for it, ready to write.
 pub struct Sealed {
     /// The share.
     pub share: EncryptedShare,
-    /// Its armored text.
-    pub text: String,
-    /// Its file name.
-    pub file_name: String,
+    /// Its compact form, which its QR codes carry.
+    pub compact: String,
     /// Its label.
     pub label: Option<Label>,
+    /// File names and contents, in the order of [`EXTENSIONS`].
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
-/// The file name of share `index` of a set of `count`: `share-2-of-5.txt`, or for a share
-/// added after the split, `share-7-added.txt` ("7 of 5" would read like damage).
-pub fn file_name(index: ShareIndex, count: u8) -> String {
-    if index.get() > count {
-        format!("share-{index}-added.txt")
-    } else {
-        format!("share-{index}-of-{count}.txt")
+impl Sealed {
+    /// The name of its text file.
+    pub fn text_file(&self) -> &str {
+        self.files
+            .first()
+            .map(|(n, _)| n.as_str())
+            .unwrap_or_default()
     }
+}
+
+/// The base file name of share `index` of a set of `count`: `share-2-of-5`, or for a share
+/// added after the split, `share-7-added` ("7 of 5" would read like damage).
+pub fn base_name(index: ShareIndex, count: u8) -> String {
+    if index.get() > count {
+        format!("share-{index}-added")
+    } else {
+        format!("share-{index}-of-{count}")
+    }
+}
+
+/// The text file name of a share: `share-2-of-5.txt`.
+pub fn file_name(index: ShareIndex, count: u8) -> String {
+    format!("{}.txt", base_name(index, count))
 }
 
 /// "share 2 of 5", or "share 7 (added)" for a share added after the split.
@@ -69,20 +104,23 @@ fn random<const N: usize>() -> Result<[u8; N], Error> {
     Ok(b)
 }
 
-/// Seals each new share with `template`'s set fields, a fresh salt and nonce, and the set key.
+/// Seals each new share with `template`'s set fields, a fresh salt and nonce, and the set key,
+/// and draws its files.
 pub fn seal(
     template: &ShareHeader,
     new: &[NewShare<'_>],
     set_key: &SetKey,
+    artifacts: Artifacts,
 ) -> Result<Vec<Sealed>, Error> {
     let mut out = Vec::with_capacity(new.len());
     for n in new {
+        let index = n.point.index();
         progress(&format!(
             "Encrypting {}...",
-            share_words(n.point.index(), template.count.get())
+            share_words(index, template.count.get())
         ));
         let header = ShareHeader {
-            index: n.point.index(),
+            index,
             salt: if template.kdf == Kdf::None {
                 [0; SALT_LEN]
             } else {
@@ -93,12 +131,38 @@ pub fn seal(
         };
         let share =
             EncryptedShare::seal(header, &n.point, n.passphrase, set_key).map_err(Error::Encode)?;
+        let compact = armor::encode_compact(&share);
+        let qr = QrMatrix::encode(&compact, artifacts.ecc).map_err(Error::Qr)?;
+        let base = base_name(index, template.count.get());
         let text = armor::encode(&share, n.label.as_ref());
+        let h = share.header();
+        let pdf = sheet::render_pdf(&SheetContent {
+            set_id: &h.set_id.to_string(),
+            index: index.get(),
+            count: h.count.get(),
+            threshold: h.threshold.get(),
+            label: n.label.as_ref().map(Label::as_str),
+            qr: &qr,
+            armor: &text,
+            paper: artifacts.paper,
+        })
+        .map_err(Error::Sheet)?;
+        let contents = [
+            text.into_bytes(),
+            qr.to_png(PNG_SCALE).map_err(Error::Qr)?,
+            qr.to_svg(SVG_MM).into_bytes(),
+            pdf,
+        ];
+        let files = EXTENSIONS
+            .iter()
+            .zip(contents)
+            .map(|(ext, bytes)| (format!("{base}.{ext}"), bytes))
+            .collect();
         out.push(Sealed {
-            file_name: file_name(n.point.index(), template.count.get()),
-            text,
             share,
+            compact,
             label: n.label.clone(),
+            files,
         });
     }
     Ok(out)
@@ -120,41 +184,63 @@ pub fn write_checked(
     let mut records = Vec::with_capacity(sealed.len());
     let mut written = Vec::with_capacity(sealed.len());
     for s in sealed {
-        written.push(pending.write(&s.file_name, s.text.as_bytes())?);
+        let mut paths = Vec::with_capacity(s.files.len());
+        for (name, bytes) in &s.files {
+            paths.push(pending.write(name, bytes)?);
+        }
+        written.push(paths);
+        let listed: Vec<(String, &[u8])> = s
+            .files
+            .iter()
+            .map(|(n, b)| (n.clone(), b.as_slice()))
+            .collect();
         records.push(manifest::share_record(
             s.share.header().index,
             s.label.as_ref(),
             &s.share.to_bytes(),
-            &[(s.file_name.clone(), s.text.as_bytes())],
+            &listed,
         )?);
     }
     let manifest_bytes = manifest_for(records)?;
     let manifest_path = pending.write(manifest::FILE_NAME, &manifest_bytes)?;
 
-    // Read back from disk, decrypt with the passphrase given, and let the caller check.
+    // Read every file back from disk: the text must decode to the share and open with the
+    // passphrase given; every image must carry exactly the share's compact form.
     let mut points = Vec::with_capacity(sealed.len());
-    for (i, (s, path)) in sealed.iter().zip(&written).enumerate() {
+    for (i, (s, paths)) in sealed.iter().zip(&written).enumerate() {
         let header = s.share.header();
         progress(&format!(
             "Checking {} from disk...",
             share_words(header.index, header.count.get())
         ));
-        let name = &s.file_name;
-        let bytes = output::read_back(path, input::MAX_SHARE_FILE)?;
-        let back = armor::decode(&bytes).map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
-        if back.share != s.share || back.label != s.label {
-            return Err(Error::SelfCheck(format!(
-                "{name} differs from what was written"
-            )));
+        let mut text_point = None;
+        for ((name, _), path) in s.files.iter().zip(paths) {
+            let bytes = output::read_back(path, input::MAX_IMAGE_FILE)?;
+            let fail = |what: String| Error::SelfCheck(format!("{name}: {what}"));
+            if name.ends_with(".txt") {
+                let back = armor::decode(&bytes).map_err(|e| fail(e.to_string()))?;
+                if back.share != s.share || back.label != s.label {
+                    return Err(fail("differs from what was written".into()));
+                }
+                let pass = passphrases
+                    .get(i)
+                    .ok_or_else(|| Error::SelfCheck("passphrase missing".into()))?;
+                text_point = Some(back.share.open(pass).map_err(|e| fail(e.to_string()))?);
+            } else if name.ends_with(".png") || name.ends_with(".pdf") {
+                let text = if name.ends_with(".png") {
+                    png_qr_text(&bytes)
+                } else {
+                    sheet::embedded_qr(&bytes)
+                        .map_err(|e| e.to_string())
+                        .and_then(|img| QrMatrix::read_drawn(&img, 1))
+                }
+                .map_err(fail)?;
+                if text != s.compact {
+                    return Err(fail("its QR code does not carry the share".into()));
+                }
+            }
         }
-        let pass = passphrases
-            .get(i)
-            .ok_or_else(|| Error::SelfCheck("passphrase missing".into()))?;
-        let point = back
-            .share
-            .open(pass)
-            .map_err(|e| Error::SelfCheck(format!("{name}: {e}")))?;
-        points.push(point);
+        points.push(text_point.ok_or_else(|| Error::SelfCheck("no text file".into()))?);
     }
     check(&points)?;
     let bytes = output::read_back(&manifest_path, manifest::MAX_FILE)?;
@@ -172,6 +258,14 @@ pub fn write_checked(
     }
     before_commit()?;
     Ok(pending.commit()?)
+}
+
+/// The text of the QR code in a PNG coldshard drew at [`PNG_SCALE`].
+fn png_qr_text(png: &[u8]) -> Result<String, String> {
+    let gray = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?
+        .to_luma8();
+    QrMatrix::read_drawn(&gray, PNG_SCALE)
 }
 
 /// Checks that each new point, with T - 1 of `known` points (already on the set's polynomial),

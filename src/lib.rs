@@ -26,4 +26,5 @@ pub mod qr;
 pub mod secret;
 pub mod set;
 pub mod shamir;
+pub mod sheet;
 pub mod terminal;

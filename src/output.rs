@@ -80,7 +80,9 @@ pub fn read_back(path: &Path, limit: u64) -> Result<Vec<u8>, OutputError> {
     let mut f = File::open(path).map_err(io_err(path))?;
     // Advice only: a file system that ignores it still gives the right bytes.
     let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
-    let mut bytes = Vec::with_capacity(limit as usize + 1);
+    // Sized once from the file's length (capped), so that no freed copy is left behind.
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     (&mut f)
         .take(limit + 1)
         .read_to_end(&mut bytes)

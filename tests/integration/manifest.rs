@@ -193,10 +193,7 @@ fn split_writes_a_manifest_recording_every_share_file() {
         assert_eq!(r["label"], LABELS[i]);
         assert!(r["issued"].as_str().expect("time").ends_with('Z'));
         assert_eq!(r["share_sha256"], sha256_hex(&share_bytes(share)));
-        assert_eq!(
-            r["files"],
-            serde_json::json!([{"name": format!("share-{index}-of-5.txt"), "sha256": file_sha256(share)}])
-        );
+        assert_eq!(r["files"], crate::util::expected_files(share));
         let text = std::fs::read_to_string(share).expect("share");
         assert!(text.contains(&format!("\nLabel: {}\n", LABELS[i])));
     }
@@ -208,14 +205,13 @@ fn split_writes_a_manifest_recording_every_share_file() {
     names.sort();
     assert_eq!(
         names,
-        [
-            "manifest.json",
-            "share-1-of-5.txt",
-            "share-2-of-5.txt",
-            "share-3-of-5.txt",
-            "share-4-of-5.txt",
-            "share-5-of-5.txt"
-        ]
+        crate::util::folder_names(&[
+            "share-1-of-5",
+            "share-2-of-5",
+            "share-3-of-5",
+            "share-4-of-5",
+            "share-5-of-5"
+        ])
     );
 }
 
@@ -320,6 +316,7 @@ fn manifest_verify_json_gives_each_file_status() {
         .as_array()
         .expect("files")
         .iter()
+        .filter(|f| f["name"].as_str().is_some_and(|n| n.ends_with(".txt")))
         .map(|f| {
             (
                 f["index"].as_u64().expect("index"),
@@ -338,6 +335,11 @@ fn manifest_verify_json_gives_each_file_status() {
             (5, "share-5-of-5.txt", "missing"),
         ]
     );
+    assert_eq!(
+        v["files"].as_array().expect("files").len(),
+        5 * coldshard::issue::EXTENSIONS.len(),
+        "every file of every share is listed"
+    );
 
     // A changed file: ok false, "bad", exit 1.
     work.write("s/share-3-of-5.txt", "not the share\n");
@@ -346,8 +348,17 @@ fn manifest_verify_json_gives_each_file_status() {
     let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(v["ok"], false);
     assert_eq!(v["authentic"], true);
-    assert_eq!(v["files"][2]["status"], "bad");
-    assert_eq!(v["files"][1]["status"], "matches");
+    let status = |name: &str| {
+        v["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .find(|f| f["name"] == name)
+            .map(|f| f["status"].clone())
+            .expect("listed")
+    };
+    assert_eq!(status("share-3-of-5.txt"), "bad");
+    assert_eq!(status("share-2-of-5.txt"), "matches");
 }
 
 /// A share file beside the manifest that is not the one written: exit 1, naming the file.
@@ -435,7 +446,12 @@ fn a_listed_name_that_is_not_a_regular_file_exit_1() {
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(v["ok"], false);
-    assert_eq!(v["files"][3]["status"], "bad");
+    let listed = v["files"].as_array().expect("files");
+    let share4 = listed
+        .iter()
+        .find(|f| f["name"] == "share-4-of-5.txt")
+        .expect("share 4 listed");
+    assert_eq!(share4["status"], "bad");
     assert!(r.stderr.contains("is not a regular file"), "{}", r.stderr);
 }
 

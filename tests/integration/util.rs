@@ -265,3 +265,49 @@ pub fn rearmor(original: &str, bytes: &[u8]) -> String {
         coldshard::armor::END
     )
 }
+
+/// The manifest's `files` entries expected for the share whose text file is `text_path`:
+/// one per file coldshard writes for a share (text, PNG, SVG), with the SHA-256 on disk.
+pub fn expected_files(text_path: &str) -> serde_json::Value {
+    let base = text_path.strip_suffix(".txt").expect("a .txt share path");
+    let name = |p: &str| {
+        Path::new(p)
+            .file_name()
+            .expect("file name")
+            .to_string_lossy()
+            .into_owned()
+    };
+    serde_json::Value::Array(
+        coldshard::issue::EXTENSIONS
+            .iter()
+            .map(|ext| {
+                let path = format!("{base}.{ext}");
+                serde_json::json!({"name": name(&path), "sha256": file_sha256(&path)})
+            })
+            .collect(),
+    )
+}
+
+/// The summary line split and reissue print for a share's files: "  share-2-of-5  .txt .png .svg".
+pub fn files_line(base: &str) -> String {
+    let exts: Vec<String> = coldshard::issue::EXTENSIONS
+        .iter()
+        .map(|e| format!(".{e}"))
+        .collect();
+    format!("  {base}  {}", exts.join(" "))
+}
+
+/// The sorted names of a share folder holding these shares (base names) and the manifest.
+pub fn folder_names(bases: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = bases
+        .iter()
+        .flat_map(|b| {
+            coldshard::issue::EXTENSIONS
+                .iter()
+                .map(move |e| format!("{b}.{e}"))
+        })
+        .collect();
+    names.push("manifest.json".into());
+    names.sort();
+    names
+}

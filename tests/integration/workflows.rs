@@ -337,16 +337,14 @@ fn split_writes_only_private_share_files_and_leaves_nothing_else() {
         "leftovers beside the share folder"
     );
     assert_eq!(mode(&out), 0o700, "share folder mode");
-    assert_eq!(
-        entries(&out),
-        names(&[
-            "manifest.json",
-            "share-1-of-4.txt",
-            "share-2-of-4.txt",
-            "share-3-of-4.txt",
-            "share-4-of-4.txt"
-        ])
-    );
+    let want = crate::util::folder_names(&[
+        "share-1-of-4",
+        "share-2-of-4",
+        "share-3-of-4",
+        "share-4-of-4",
+    ]);
+    let want: Vec<&str> = want.iter().map(String::as_str).collect();
+    assert_eq!(entries(&out), names(&want));
     for name in entries(&out) {
         assert_eq!(mode(out.join(&name)), 0o600, "{name} mode");
     }
@@ -362,7 +360,8 @@ fn split_writes_only_private_share_files_and_leaves_nothing_else() {
         .write_stdin(ABOUT)
         .assert()
         .success();
-    assert_eq!(entries(&empty).len(), 5, "4 shares and the manifest");
+    let per_set = 4 * coldshard::issue::EXTENSIONS.len() + 1;
+    assert_eq!(entries(&empty).len(), per_set, "4 shares and the manifest");
     coldshard()
         .args(["split", "-t", "2", "-n", "4", "--out"])
         .arg(&out)
@@ -376,7 +375,7 @@ fn split_writes_only_private_share_files_and_leaves_nothing_else() {
         names(&["shares", "empty"]),
         "leftovers after a refused split"
     );
-    assert_eq!(entries(&out).len(), 5, "the first set is untouched");
+    assert_eq!(entries(&out).len(), per_set, "the first set is untouched");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -740,8 +739,9 @@ fn generate_refuses_word_counts_bip39_does_not_allow() {
 /// Checks a demo folder: 5 shares, and the recover command the demo suggests works.
 fn check_demo_folder(dir: &Path) {
     let shares = dir.join("shares");
-    let mut want: Vec<String> = (1..=5).map(|i| format!("share-{i}-of-5.txt")).collect();
-    want.push("manifest.json".into());
+    let bases: Vec<String> = (1..=5).map(|i| format!("share-{i}-of-5")).collect();
+    let bases: Vec<&str> = bases.iter().map(String::as_str).collect();
+    let want = crate::util::folder_names(&bases);
     let want: Vec<&str> = want.iter().map(String::as_str).collect();
     assert_eq!(entries(&shares), names(&want), "demo share folder");
     let s = |i: u8| share_path(&shares, i, 5);
@@ -933,7 +933,7 @@ fn a_set_of_255_shares_is_allowed_and_256_is_refused() {
         .success();
     assert_eq!(
         entries(work.path("big")).len(),
-        256,
+        255 * coldshard::issue::EXTENSIONS.len() + 1,
         "255 shares and the manifest"
     );
     let shares = shares_of(&work, "big", 255);
