@@ -8,6 +8,7 @@ mod errors;
 mod format_vectors;
 mod leaks;
 mod manifest;
+mod printing;
 mod properties;
 mod pty;
 mod reissue;
