@@ -54,7 +54,7 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Show the public header of shares; needs no passphrase.
     #[command(
-        after_help = "Examples:\n  coldshard inspect share-2-of-5.txt\n  coldshard inspect shares/*.txt --json"
+        after_help = "Examples:\n  coldshard inspect share-2-of-5.txt\n  coldshard inspect shares/*.txt --json\n  coldshard inspect share-2-of-5.txt --qr"
     )]
     Inspect(InspectArgs),
     /// Rebuild the secret in memory and check it against the manifest, without revealing it.
@@ -284,8 +284,11 @@ pub struct InspectArgs {
     #[arg(required = true, value_name = "SHARE")]
     pub shares: Vec<String>,
     /// Print one JSON object (docs/CLI.md).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "qr")]
     pub json: bool,
+    /// Also draw each share's QR code on the terminal (black on white, any terminal theme).
+    #[arg(long)]
+    pub qr: bool,
 }
 
 /// `coldshard demo`.

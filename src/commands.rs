@@ -656,6 +656,11 @@ pub fn inspect(args: InspectArgs) -> Result<(), Error> {
             },
             crate::format::VERSION,
         ));
+        if args.qr {
+            let compact = crate::armor::encode_compact(s.share());
+            let qr = crate::qr::QrMatrix::encode(&compact, crate::qr::Ecc::Q)?;
+            text.push_str(&qr.to_terminal());
+        }
     }
     print(&text)
 }

@@ -195,6 +195,35 @@ mod tests {
     }
 
     #[test]
+    fn the_terminal_drawing_holds_every_module() {
+        let text = format!("COLDSHARD:1:{}", "INJUQUQB".repeat(20));
+        let m = QrMatrix::encode(&text, Ecc::Q).unwrap();
+        let drawing = m.to_terminal();
+        let side = m.width() + 2 * QUIET_ZONE;
+        let mut dark = vec![vec![false; side]; side + 1];
+        for (row, line) in drawing.lines().enumerate() {
+            let cells = line
+                .trim_start_matches("\x1b[38;5;16;48;5;231m")
+                .trim_end_matches("\x1b[0m");
+            assert_eq!(cells.chars().count(), side);
+            for (x, c) in cells.chars().enumerate() {
+                let (top, bottom) = match c {
+                    '█' => (true, true),
+                    '▀' => (true, false),
+                    '▄' => (false, true),
+                    ' ' => (false, false),
+                    other => panic!("{other:?}"),
+                };
+                dark[2 * row][x] = top;
+                dark[2 * row + 1][x] = bottom;
+            }
+        }
+        let grid =
+            rqrr::SimpleGrid::from_func(m.width(), |x, y| dark[y + QUIET_ZONE][x + QUIET_ZONE]);
+        assert_eq!(rqrr::Grid::new(grid).decode().unwrap().1, text);
+    }
+
+    #[test]
     fn what_is_drawn_reads_back_and_damage_is_caught() {
         let text = format!("COLDSHARD:1:{}", "INJUQUQB".repeat(50));
         let m = QrMatrix::encode(&text, Ecc::Q).unwrap();
