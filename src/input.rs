@@ -35,6 +35,20 @@ pub enum InputError {
     /// `-` given more than once.
     #[error("standard input ('-') can be given only once")]
     StdinTwice,
+    /// An image that cannot be read as one QR code.
+    #[error("{}: {source}", if name.starts_with('\'') { format!("share {name}") } else { format!("the share on {name}") })]
+    Image {
+        /// File name as given.
+        name: String,
+        /// What is wrong.
+        source: crate::scan::ScanError,
+    },
+    /// An image whose QR code is not a coldshard share.
+    #[error("{}: the QR code in the image is not a coldshard share", if name.starts_with('\'') { format!("share {name}") } else { format!("the share on {name}") })]
+    NotShareQr {
+        /// File name as given.
+        name: String,
+    },
     /// The share text is not valid.
     #[error("{}: {source}", if name.starts_with('\'') { format!("share {name}") } else { format!("the share on {name}") })]
     Share {
@@ -115,23 +129,76 @@ pub fn read_limited(arg: &str, limit: u64) -> Result<Zeroizing<Vec<u8>>, InputEr
     Ok(buf)
 }
 
-/// Reads and decodes every SHARE argument, in order.
+/// Reads and decodes every SHARE argument, in order: share text (armor or the compact form a
+/// QR reader gives), or a PNG or JPEG image holding one QR code of a share.
 pub fn read_shares(args: &[String]) -> Result<Vec<LoadedShare>, InputError> {
     if args.iter().filter(|a| *a == "-").count() > 1 {
         return Err(InputError::StdinTwice);
     }
     args.iter()
         .map(|arg| {
-            let bytes = read_limited(arg, MAX_SHARE_FILE)?;
-            let armored = armor::decode(&bytes).map_err(|source| InputError::Share {
-                name: display_name(arg),
-                source,
-            })?;
+            let name = display_name(arg);
+            let bytes = read_share_bytes(arg)?;
+            let armored = if crate::scan::is_image(&bytes) {
+                let text =
+                    crate::scan::read_qr_text(&bytes).map_err(|source| InputError::Image {
+                        name: name.clone(),
+                        source,
+                    })?;
+                armor::decode(text.as_bytes()).map_err(|source| match source {
+                    ArmorError::NoBegin => InputError::NotShareQr { name: name.clone() },
+                    source => InputError::Share {
+                        name: name.clone(),
+                        source,
+                    },
+                })?
+            } else if bytes.len() as u64 > MAX_SHARE_FILE {
+                return Err(InputError::TooLarge {
+                    name,
+                    limit: MAX_SHARE_FILE,
+                });
+            } else {
+                armor::decode(&bytes).map_err(|source| InputError::Share {
+                    name: name.clone(),
+                    source,
+                })?
+            };
             Ok(LoadedShare {
                 arg: arg.clone(),
-                name: display_name(arg),
+                name,
                 armored,
             })
         })
         .collect()
+}
+
+/// Reads a SHARE argument: at most [`MAX_IMAGE_FILE`] bytes. Not sized in advance (an image
+/// may be large and is public; a share text is small and encrypted).
+fn read_share_bytes(arg: &str) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    let name = display_name(arg);
+    let io = |e: std::io::Error| InputError::Io {
+        name: name.clone(),
+        reason: e.to_string(),
+    };
+    let mut buf = Zeroizing::new(Vec::new());
+    if arg == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_IMAGE_FILE + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    } else {
+        std::fs::File::open(Path::new(arg))
+            .map_err(io)?
+            .take(MAX_IMAGE_FILE + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    }
+    if buf.len() as u64 > MAX_IMAGE_FILE {
+        return Err(InputError::TooLarge {
+            name,
+            limit: MAX_IMAGE_FILE,
+        });
+    }
+    Ok(buf)
 }

@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod output;
 pub mod passphrase;
 pub mod qr;
+pub mod scan;
 pub mod secret;
 pub mod set;
 pub mod shamir;

@@ -6,6 +6,7 @@ mod bip39_vectors;
 mod drill;
 mod errors;
 mod format_vectors;
+mod images;
 mod leaks;
 mod manifest;
 mod printing;
