@@ -144,3 +144,42 @@ fn sheets_embed_their_fonts_and_print_nothing_secret() {
     let pass_text = std::fs::read_to_string(work.path("pass.txt")).unwrap();
     assert!(pass_text.contains(PASSES[0]));
 }
+
+/// QR codes made by another encoder (`qrencode`), in byte mode and in alphanumeric mode, at
+/// several error correction levels, are read as shares, and recover the seed.
+#[test]
+fn qr_codes_made_by_qrencode_are_read() {
+    let work = Work::new();
+    let dir = split(&work, "a4");
+    let mut images = Vec::new();
+    for (i, mode) in [(1, "-8"), (2, "-i")] {
+        let compact = compact_of(&dir.join(format!("share-{i}-of-3.txt")));
+        for level in ["L", "H"] {
+            let png = work.path(&format!("qrencode-{i}-{level}.png"));
+            let out = tool(
+                "qrencode",
+                &[
+                    mode,
+                    "-l",
+                    level,
+                    "-s",
+                    "4",
+                    "-o",
+                    &png.to_string_lossy(),
+                    &compact,
+                ],
+            );
+            assert!(out.status.success(), "qrencode: {out:?}");
+            let shown = run_ok(coldshard().args(["inspect", &png.to_string_lossy()]));
+            assert!(shown.contains(&format!("Share:      {i} of 3")), "{shown}");
+            images.push(png.to_string_lossy().into_owned());
+        }
+    }
+    let pass = work.passfile("p12.txt", &[PASSES[0], PASSES[1]]);
+    let out = run_ok(
+        coldshard()
+            .args(["recover", &images[0], &images[3], "--reveal"])
+            .args(["--passphrase-file", &pass]),
+    );
+    assert_eq!(out, format!("{SEED}\n"));
+}
