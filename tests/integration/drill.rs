@@ -11,8 +11,8 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::util::{
-    Ran, Work, coldshard, file_sha256, printed_set_id, rearmor, recheck, refused, run, run_ok,
-    share_bytes,
+    Ran, Work, coldshard, file_sha256, forge_own_share, printed_set_id, rearmor, recheck, refused,
+    run, run_ok, share_bytes,
 };
 
 /// BIP39 test vector (entropy 7f7f...7f): 12 words, nothing trivial about its hex.
@@ -128,29 +128,6 @@ fn verdicts(report: &Value) -> Vec<(String, Value, Value, String, bool)> {
             )
         })
         .collect()
-}
-
-/// What a dishonest custodian can do alone: open their share, change the value, encrypt it
-/// again correctly under their passphrase, fix every check. Only the signature is left wrong.
-fn forge_own_share(share_file: &str, passphrase: &str) -> String {
-    let text = std::fs::read_to_string(share_file).expect("share");
-    let armored = armor::decode(text.as_bytes()).expect("decode");
-    let header = armored.share.header().clone();
-    let pass = Passphrase::new(passphrase);
-    let point = armored
-        .share
-        .open(&pass)
-        .expect("the custodian's own share");
-    let mut value = Zeroizing::new(point.value().to_vec());
-    value[0] ^= 0x5a;
-    let key = coldshard::crypto::derive_key(&header.kdf, &pass, &header.salt).expect("key");
-    let sealed =
-        coldshard::crypto::seal(&key, &header.nonce, &header.to_bytes(), &value).expect("seal");
-    let mut bytes = armored.share.to_bytes();
-    let start = coldshard::format::HEADER_LEN;
-    bytes[start..start + sealed.len()].copy_from_slice(&sealed);
-    recheck(&mut bytes);
-    rearmor(&text, &bytes)
 }
 
 /// A PASS drill prints one PASS line per share, writes the report, and prints its SHA-256.

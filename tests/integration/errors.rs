@@ -8,13 +8,11 @@ use std::time::Duration;
 use assert_cmd::Command;
 use coldshard::armor;
 use coldshard::format::EncryptedShare;
-use coldshard::passphrase::Passphrase;
 use crc::{CRC_10_ATM, Crc};
 use data_encoding::BASE32_NOPAD;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
-use crate::util::{ABOUT, FAST_KDF, Work, coldshard, passphrases, share_path};
+use crate::util::{ABOUT, FAST_KDF, Work, coldshard, forge_own_share, passphrases, share_path};
 
 /// Longest any of these commands may take (fast KDF; a hang or a huge allocation fails).
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -556,29 +554,6 @@ fn an_altered_share_is_not_genuine_exit_1() {
         assert_has(&err, "not genuine");
         assert!(!err.contains("passphrase is wrong"), "{err}");
     }
-}
-
-/// What a dishonest custodian can do: open their own share with their passphrase, change the
-/// value, encrypt it again correctly under the same passphrase, and fix every check they can.
-/// Only the set key could sign the result, and they do not have it.
-fn forge_own_share(share_file: &str, passphrase: &str) -> String {
-    let armored = armor::decode(read(share_file).as_bytes()).expect("decode");
-    let header = armored.share.header().clone();
-    let pass = Passphrase::new(passphrase);
-    let point = armored
-        .share
-        .open(&pass)
-        .expect("the custodian opens their own share");
-    let mut value = Zeroizing::new(point.value().to_vec());
-    value[0] ^= 0x5a;
-    let key = coldshard::crypto::derive_key(&header.kdf, &pass, &header.salt).expect("key");
-    let sealed =
-        coldshard::crypto::seal(&key, &header.nonce, &header.to_bytes(), &value).expect("seal");
-    let mut bytes = armored.share.to_bytes();
-    let header_len = coldshard::format::HEADER_LEN;
-    bytes[header_len..header_len + sealed.len()].copy_from_slice(&sealed);
-    recheck(&mut bytes);
-    rearmor(&read(share_file), &bytes)
 }
 
 #[test]

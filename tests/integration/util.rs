@@ -311,3 +311,26 @@ pub fn folder_names(bases: &[&str]) -> Vec<String> {
     names.sort();
     names
 }
+
+/// What a dishonest custodian can do alone: open their share, change the value, encrypt it
+/// again correctly under their passphrase, fix every check. Only the signature is left wrong.
+pub fn forge_own_share(share_file: &str, passphrase: &str) -> String {
+    let text = std::fs::read_to_string(share_file).expect("share");
+    let armored = coldshard::armor::decode(text.as_bytes()).expect("decode");
+    let header = armored.share.header().clone();
+    let pass = coldshard::passphrase::Passphrase::new(passphrase);
+    let point = armored
+        .share
+        .open(&pass)
+        .expect("the custodian's own share");
+    let mut value = zeroize::Zeroizing::new(point.value().to_vec());
+    value[0] ^= 0x5a;
+    let key = coldshard::crypto::derive_key(&header.kdf, &pass, &header.salt).expect("key");
+    let sealed =
+        coldshard::crypto::seal(&key, &header.nonce, &header.to_bytes(), &value).expect("seal");
+    let mut bytes = armored.share.to_bytes();
+    let start = coldshard::format::HEADER_LEN;
+    bytes[start..start + sealed.len()].copy_from_slice(&sealed);
+    recheck(&mut bytes);
+    rearmor(&text, &bytes)
+}
