@@ -288,13 +288,22 @@ fn kdf_text(kdf: &Kdf) -> String {
     match kdf {
         Kdf::None => "none (shares are not encrypted)".into(),
         Kdf::Argon2id(p) => format!(
-            "Argon2id, {} MiB, {} pass{}, {} lane{}",
-            p.memory_kib() / 1024,
+            "Argon2id, {}, {} pass{}, {} lane{}",
+            memory_text(p.memory_kib()),
             p.iterations(),
             if p.iterations() == 1 { "" } else { "es" },
             p.lanes(),
             if p.lanes() == 1 { "" } else { "s" }
         ),
+    }
+}
+
+/// Memory in MiB when it is a whole number of MiB, else in KiB (test vectors use 64 KiB).
+fn memory_text(kib: u32) -> String {
+    if kib.is_multiple_of(1024) {
+        format!("{} MiB", kib / 1024)
+    } else {
+        format!("{kib} KiB")
     }
 }
 

@@ -6,6 +6,7 @@ use crate::input::InputError;
 use crate::manifest::ManifestError;
 use crate::output::OutputError;
 use crate::passphrase::PassphraseError;
+use crate::scan::ScanError;
 use crate::secret::SecretError;
 use crate::set::SetError;
 use crate::shamir::ShamirError;
@@ -178,6 +179,14 @@ impl Error {
                 }
                 _ => None,
             },
+            Error::Input(InputError::Image { source: ScanError::NoQr, .. }) => Some(
+                "take a sharper, closer picture of the whole QR code with its white border, in even light; or type the text lines instead"
+                    .into(),
+            ),
+            Error::Input(InputError::NotShareQr { .. }) => Some(
+                "a coldshard QR code holds text starting with 'COLDSHARD:'; check that this is the share's code and not another one on the page"
+                    .into(),
+            ),
             Error::Secret(SecretError::UnknownWord { suggestions, .. }) => {
                 if suggestions.0.is_empty() {
                     None

@@ -359,6 +359,28 @@ fn invalid_vectors_give_their_exit_codes_through_the_binary() {
     }
 }
 
+#[test]
+fn inspect_shows_the_vectors_kdf_memory_in_kib_below_one_mib() {
+    let work = Work::new();
+    for v in load()["valid"].as_array().unwrap() {
+        let Kdf::Argon2id(p) = kdf_of(&v["kdf"]) else {
+            continue;
+        };
+        let name = v["name"].as_str().unwrap();
+        let file = work.write(
+            &format!("{name}-inspect.txt"),
+            v["shares"][0]["armor"].as_str().unwrap(),
+        );
+        let out = coldshard().args(["inspect", &file]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {stdout}");
+        // The vectors use less than 1 MiB, which must not read as "0 MiB".
+        assert!(p.memory_kib() < 1024, "{name}");
+        let expected = format!("Argon2id, {} KiB, ", p.memory_kib());
+        assert!(stdout.contains(&expected), "{name}: {stdout}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generator
 

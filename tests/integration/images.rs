@@ -385,6 +385,10 @@ fn an_image_without_a_qr_code_is_refused() {
     let err = refused(&work, coldshard().args(["inspect", &img]), 2);
     assert!(err.contains("no QR code"), "{err}");
     assert!(err.contains("text-only.png"), "names the file: {err}");
+    assert!(
+        err.contains("hint: take a sharper, closer picture of the whole QR code"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -431,5 +435,9 @@ fn a_qr_code_that_is_not_a_share_is_refused() {
         );
         let err = refused(&work, coldshard().args(["inspect", &img]), 2);
         assert!(err.contains("not a coldshard share"), "{err}");
+        assert!(
+            err.contains("hint: a coldshard QR code holds text starting with 'COLDSHARD:'"),
+            "{err}"
+        );
     }
 }

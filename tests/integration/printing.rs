@@ -1,6 +1,7 @@
 //! What split prints, read by independent tools (installed by .ci/run): `zbarimg` decodes every
-//! PNG and the 300 dpi rendering of every PDF sheet (`pdftoppm`) to exactly the share's compact
-//! text, the shares recover from what those tools read, the PDF embeds its fonts (`pdffonts`)
+//! PNG, every SVG rasterised by `rsvg-convert` and the 300 dpi rendering of every PDF sheet
+//! (`pdftoppm`) to exactly the share's compact text, the shares recover from what those tools
+//! read and from the rendered pages themselves, the PDF embeds its fonts (`pdffonts`)
 //! and its text (`pdftotext`) holds the share lines but no passphrase or seed.
 
 use std::path::Path;
@@ -11,7 +12,7 @@ use crate::util::{FAST_KDF, Work, coldshard, run_ok};
 /// Runs an external tool, failing the test with a plain message if it is missing.
 fn tool(program: &str, args: &[&str]) -> std::process::Output {
     Process::new(program).args(args).output().unwrap_or_else(|e| {
-        panic!("{program} is needed for this test ({e}); .ci/run installs zbar-tools, poppler-utils and qrencode")
+        panic!("{program} is needed for this test ({e}); .ci/run installs zbar-tools, poppler-utils, librsvg2-bin and qrencode")
     })
 }
 
@@ -60,19 +61,39 @@ fn split(work: &Work, paper: &str) -> std::path::PathBuf {
     dir
 }
 
-/// zbarimg reads every PNG and every 300 dpi sheet to exactly the compact text, and two shares
-/// read that way (saved as the text a QR reader gives) recover the seed.
+/// zbarimg reads every PNG, SVG and 300 dpi sheet to exactly the compact text; two shares read
+/// that way (saved as the text a QR reader gives) recover the seed, and so do two page images.
 #[test]
-fn zbarimg_reads_every_png_and_every_rendered_sheet() {
+fn zbarimg_reads_every_png_svg_and_rendered_sheet() {
     for paper in ["a4", "letter"] {
         let work = Work::new();
         let dir = split(&work, paper);
         let mut from_sheets = Vec::new();
+        let mut pages = Vec::new();
         for i in 1..=3 {
             let base = dir.join(format!("share-{i}-of-3"));
             let want = compact_of(&base.with_extension("txt"));
             assert!(want.starts_with("COLDSHARD:1:"));
             assert_eq!(zbar(&base.with_extension("png")), want, "PNG of share {i}");
+
+            // The SVG, rasterised by librsvg at 300 dpi on white, reads the same.
+            let svg_png = work.path(&format!("svg-{i}.png"));
+            let out = tool(
+                "rsvg-convert",
+                &[
+                    "--dpi-x",
+                    "300",
+                    "--dpi-y",
+                    "300",
+                    "--background-color",
+                    "white",
+                    "--output",
+                    &svg_png.to_string_lossy(),
+                    &base.with_extension("svg").to_string_lossy(),
+                ],
+            );
+            assert!(out.status.success(), "rsvg-convert: {out:?}");
+            assert_eq!(zbar(&svg_png), want, "SVG of share {i}");
 
             let prefix = work.path(&format!("page-{i}"));
             let out = tool(
@@ -90,6 +111,7 @@ fn zbarimg_reads_every_png_and_every_rendered_sheet() {
             let read = zbar(&page);
             assert_eq!(read, want, "{paper} sheet of share {i}");
             from_sheets.push(work.write(&format!("scanned-{i}.txt"), format!("{read}\n")));
+            pages.push(page.to_string_lossy().into_owned());
         }
         let pass = work.passfile("p31.txt", &[PASSES[2], PASSES[0]]);
         let out = run_ok(
@@ -98,6 +120,15 @@ fn zbarimg_reads_every_png_and_every_rendered_sheet() {
                 .args(["--passphrase-file", &pass]),
         );
         assert_eq!(out, format!("{SEED}\n"));
+
+        // The rendered pages themselves, given to coldshard as images, recover the seed too.
+        let pass = work.passfile("p23.txt", &[PASSES[1], PASSES[2]]);
+        let out = run_ok(
+            coldshard()
+                .args(["recover", &pages[1], &pages[2], "--reveal"])
+                .args(["--passphrase-file", &pass]),
+        );
+        assert_eq!(out, format!("{SEED}\n"), "{paper} pages 2 and 3");
     }
 }
 
