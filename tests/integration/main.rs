@@ -3,6 +3,7 @@
 mod util;
 
 mod bip39_vectors;
+mod ceremony;
 mod drill;
 mod errors;
 mod format_vectors;
