@@ -261,6 +261,10 @@ pub struct RecoverArgs {
     /// Ask for the BIP39 passphrase ("25th word") to show the wallet's BIP32 fingerprint with it.
     #[arg(long)]
     pub bip39_passphrase: bool,
+    /// Give a 12- or 24-word BIP39 seed as a SeedQR for a signing device: drawn on the terminal
+    /// with --reveal, or a new PNG file with --out FILE.png (docs/SEEDQR.md).
+    #[arg(long, value_enum, value_name = "FORM", ignore_case = true)]
+    pub seedqr: Option<crate::seedqr::SeedQrForm>,
 }
 
 /// `coldshard verify`.

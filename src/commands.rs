@@ -505,7 +505,8 @@ fn open_all(
         .collect()
 }
 
-/// Reads, validates, unlocks and rebuilds: shared by `recover` and `demo`.
+/// Reads, validates, unlocks and rebuilds: `recover` does the same steps itself, with its SeedQR
+/// check between them.
 fn rebuild(
     share_args: &[String],
     passphrase_file: Option<&PathBuf>,
@@ -519,10 +520,22 @@ fn rebuild(
 
 /// `coldshard recover`.
 pub fn recover(args: RecoverArgs) -> Result<(), Error> {
+    use crate::seedqr::{self, SeedQrError};
+    if args.seedqr.is_some() && args.out.is_none() && !args.reveal {
+        return Err(SeedQrError::NoDestination.into());
+    }
     if let Some(out) = &args.out {
         output::check_new_file(out)?;
     }
-    let (set, secret) = rebuild(&args.shares, args.passphrase_file.as_ref())?;
+    let set = set::validate(input::read_shares(&args.shares)?)?;
+    set.require_threshold()?;
+    if args.seedqr.is_some() {
+        // The signed header, the same in every share, says what the secret is: a set that has
+        // no SeedQR is refused before any passphrase is asked.
+        seedqr::check_words(set.kind(), usize::from(set.header().secret_len))?;
+    }
+    let points = open_all(set.shares(), args.passphrase_file.as_ref())?;
+    let secret = set.recover(&points)?;
     let indices: Vec<String> = set
         .shares()
         .iter()
@@ -537,7 +550,33 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
         wallet_line(WalletFingerprint::of(&secret, args.bip39_passphrase)?.as_ref()).trim_end()
     );
     let summary = summary.trim_end().to_string();
-    if let Some(out) = &args.out {
+    if let Some(form) = args.seedqr {
+        // The secret itself is checked again (the header could only say what it claims), and
+        // the code is drawn and read back, all before anything is shown or written.
+        let words = seedqr::check_words(secret.kind(), secret.payload().len())?;
+        let what = seedqr::describe(form, words);
+        let passphrase_note = if args.bip39_passphrase {
+            " It does not hold the BIP39 passphrase: enter that on the device."
+        } else {
+            ""
+        };
+        if let Some(out) = &args.out {
+            let png = seedqr::to_png(&secret, form)?;
+            output::write_new_file(out, &png)?;
+            terminal::stderr_line(&format!(
+                "{summary}\nWrote the {what} to '{}' (mode 0600): scan it with the signing device, \
+                 then delete the file.{passphrase_note}",
+                out.display()
+            ));
+        } else {
+            let drawing = seedqr::to_terminal(&secret, form)?;
+            terminal::stderr_line(&summary);
+            stdout_write(drawing.as_bytes())?;
+            terminal::stderr_line(&format!(
+                "{what}: scan it with the signing device, then clear the screen.{passphrase_note}"
+            ));
+        }
+    } else if let Some(out) = &args.out {
         output::write_new_file(out, &secret.render()?)?;
         terminal::stderr_line(&format!(
             "{summary}\nWrote it to '{}' (mode 0600).",

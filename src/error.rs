@@ -8,6 +8,7 @@ use crate::output::OutputError;
 use crate::passphrase::PassphraseError;
 use crate::scan::ScanError;
 use crate::secret::SecretError;
+use crate::seedqr::SeedQrError;
 use crate::set::SetError;
 use crate::shamir::ShamirError;
 use crate::terminal::{self, TerminalError};
@@ -54,6 +55,9 @@ pub enum Error {
     /// Splitting failed.
     #[error("splitting failed: {0}")]
     Split(ShamirError),
+    /// No SeedQR for this secret, or it could not be made.
+    #[error(transparent)]
+    SeedQr(#[from] SeedQrError),
     /// Drawing a QR code failed.
     #[error("{0}")]
     Qr(#[from] crate::qr::QrError),
@@ -119,6 +123,7 @@ impl Error {
                 | ManifestError::Clock,
             ) => EXIT_CHECK_FAILED,
             Error::DrillFailed(_)
+            | Error::SeedQr(SeedQrError::Encode(_) | SeedQrError::ReadBack(_))
             | Error::Qr(_)
             | Error::Sheet(_)
             | Error::SelfCheck(_)
@@ -128,6 +133,11 @@ impl Error {
             | Error::Secret(SecretError::Random(_))
             | Error::Random(_) => EXIT_CHECK_FAILED,
             Error::Usage(_)
+            | Error::SeedQr(
+                SeedQrError::NotAMnemonic(_)
+                | SeedQrError::WordCount(_)
+                | SeedQrError::NoDestination,
+            )
             | Error::Input(_)
             | Error::Manifest(_)
             | Error::Secret(_)
@@ -210,6 +220,18 @@ impl Error {
             ),
             Error::Manifest(ManifestError::OtherSet { .. }) => Some(
                 "give the manifest of the set the shares belong to; 'coldshard inspect' shows a share's set"
+                    .into(),
+            ),
+            Error::SeedQr(SeedQrError::NoDestination) => Some(
+                "add --reveal to draw it on this terminal, or --out FILE.png to write it to a new PNG file (mode 0600)"
+                    .into(),
+            ),
+            Error::SeedQr(SeedQrError::NotAMnemonic(_)) => Some(
+                "without --seedqr, --reveal or --out FILE gives the secret back as it was split"
+                    .into(),
+            ),
+            Error::SeedQr(SeedQrError::WordCount(_)) => Some(
+                "without --seedqr, --reveal or --out FILE gives the words, to enter on the signing device by hand"
                     .into(),
             ),
             Error::Output(OutputError::FolderNotEmpty(_)) => {

@@ -4,6 +4,7 @@
 //! shares ([`format`], [`crypto`]) → text armor ([`armor`]) → files ([`output`]); and back
 //! through [`input`] and [`set`], the one gate from untrusted shares to a rebuilt secret.
 //! [`manifest`] is the signed public record of a set; [`drill`] checks a set against it.
+//! [`seedqr`] gives a recovered BIP39 seed as a SeedQR (SeedSigner's format) for signing devices.
 //! [`commands`] holds one function per CLI command; [`error`] maps failures to exit codes.
 
 #![forbid(unsafe_code)]
@@ -25,6 +26,7 @@ pub mod passphrase;
 pub mod qr;
 pub mod scan;
 pub mod secret;
+pub mod seedqr;
 pub mod set;
 pub mod shamir;
 pub mod sheet;

@@ -28,10 +28,25 @@ pub enum QrError {
 }
 
 /// The dark/light modules of a QR code, row by row, without the quiet zone.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// A SeedQR ([`crate::seedqr`]) is the seed itself, so the modules are wiped on drop and
+/// `Debug` shows only the width.
+#[derive(Clone, PartialEq, Eq)]
 pub struct QrMatrix {
     width: usize,
     dark: Vec<bool>,
+}
+
+impl std::fmt::Debug for QrMatrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QrMatrix({0}x{0}, modules hidden)", self.width)
+    }
+}
+
+impl Drop for QrMatrix {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.dark);
+    }
 }
 
 /// Light modules around the code, as the QR specification requires.
@@ -49,13 +64,18 @@ impl QrMatrix {
         };
         let code = QrCode::with_error_correction_level(text.as_bytes(), level)
             .map_err(|e| QrError::TooLong(ecc, e.to_string()))?;
+        Ok(QrMatrix::from_code(code))
+    }
+
+    /// The modules of a code built elsewhere (the SeedQR encoder builds its own bit stream).
+    pub(crate) fn from_code(code: QrCode) -> Self {
         let width = code.width();
         let dark = code
-            .to_colors()
+            .into_colors()
             .into_iter()
             .map(|c| c == qrcode::Color::Dark)
             .collect();
-        Ok(QrMatrix { width, dark })
+        QrMatrix { width, dark }
     }
 
     /// Modules per side, without the quiet zone.
@@ -115,6 +135,13 @@ impl QrMatrix {
     /// rqrr. The position is known, so no search is needed: this checks what the file holds,
     /// fast enough for 255 shares. Scans and photos go through `scan` instead.
     pub fn read_drawn(gray: &image::GrayImage, scale: usize) -> Result<String, String> {
+        String::from_utf8(Self::read_drawn_bytes(gray, scale)?)
+            .map_err(|_| "its data is not UTF-8 text".to_string())
+    }
+
+    /// Like [`QrMatrix::read_drawn`], giving the decoded data as bytes (any bytes: a
+    /// CompactSeedQR holds binary data).
+    pub fn read_drawn_bytes(gray: &image::GrayImage, scale: usize) -> Result<Vec<u8>, String> {
         let side = usize::try_from(gray.width()).map_err(|e| e.to_string())?;
         if scale == 0
             || gray.width() != gray.height()
@@ -143,10 +170,12 @@ impl QrMatrix {
             return Err("its quiet zone is not blank".into());
         }
         let grid = rqrr::SimpleGrid::from_func(width, |x, y| dark(x + QUIET_ZONE, y + QUIET_ZONE));
+        // Sized once for the largest QR payload, so that no freed copy is left behind.
+        let mut data = Vec::with_capacity(rqrr::MAX_PAYLOAD_SIZE);
         rqrr::Grid::new(grid)
-            .decode()
-            .map(|(_, text)| text)
-            .map_err(|e| e.to_string())
+            .decode_to(&mut data)
+            .map_err(|e| e.to_string())?;
+        Ok(data)
     }
 
     /// Text for a terminal: two modules per character cell (half blocks), black on white set

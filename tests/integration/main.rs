@@ -14,4 +14,5 @@ mod printing;
 mod properties;
 mod pty;
 mod reissue;
+mod seedqr;
 mod workflows;
