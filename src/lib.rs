@@ -4,6 +4,7 @@
 //! shares ([`format`], [`crypto`]) → text armor ([`armor`]) → files ([`output`]); and back
 //! through [`input`] and [`set`], the one gate from untrusted shares to a rebuilt secret.
 //! [`manifest`] is the signed public record of a set; [`drill`] checks a set against it.
+//! [`transcript`] is the hash-chained ceremony log the ceremony scripts append to.
 //! [`commands`] holds one function per CLI command; [`error`] maps failures to exit codes.
 
 #![forbid(unsafe_code)]
@@ -29,3 +30,4 @@ pub mod set;
 pub mod shamir;
 pub mod sheet;
 pub mod terminal;
+pub mod transcript;
