@@ -13,4 +13,5 @@ mod printing;
 mod properties;
 mod pty;
 mod reissue;
+mod transcript;
 mod workflows;
