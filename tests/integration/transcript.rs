@@ -499,5 +499,76 @@ fn both_commands_have_help_with_examples_and_the_secret_warning() {
         assert!(out.contains("Exit codes: 0 "), "{out}");
     }
     let out = run_ok(coldshard().args(["transcript", "append", "--help"]));
-    assert!(out.contains("Never pass a seed, a passphrase or any other secret"), "{out}");
+    assert!(
+        out.contains("Never pass a seed, a passphrase or any other secret"),
+        "{out}"
+    );
+}
+
+#[test]
+fn concurrent_appends_wait_for_each_other_and_keep_the_chain() {
+    let work = Work::new();
+    let file = work.path("busy.log").to_string_lossy().into_owned();
+    // A long transcript, so that each append spends a while checking it under the lock:
+    // without the lock, appends that overlap would record the same previous line.
+    const BEFORE: usize = 5000;
+    let mut text = String::new();
+    let mut prev = ZEROS.to_string();
+    for k in 1..=BEFORE {
+        let line = coldshard::transcript::Record {
+            transcript: 1,
+            seq: k as u64,
+            time: "2026-11-24T19:03:04Z".into(),
+            step: format!("earlier-{k}"),
+            actor: "op".into(),
+            result: "DONE".into(),
+            artifacts: Vec::new(),
+            note: String::new(),
+            prev: prev.clone(),
+        }
+        .to_line();
+        prev = sha256_hex(line.as_bytes());
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(&file, text).unwrap();
+    let art = work.write("a.bin", b"artifact");
+    let bin = assert_cmd::cargo::cargo_bin("coldshard");
+    let children: Vec<_> = (1..=12)
+        .map(|i| {
+            std::process::Command::new(&bin)
+                .args(["transcript", "append", &file, "--step", &format!("s{i}")])
+                .args(["--actor", "op", "--result", "INFO", "--artifact", &art])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let mut printed: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().expect("wait");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        })
+        .collect();
+    let lines = lines_of(&file);
+    assert_eq!(lines.len(), BEFORE + 12);
+    let mut hashes: Vec<String> = lines[BEFORE..]
+        .iter()
+        .map(|l| sha256_hex(l.as_bytes()))
+        .collect();
+    run_ok(&mut verify_cmd(&file, &["--expect", &hashes[11]]));
+    printed.sort();
+    hashes.sort();
+    assert_eq!(
+        printed, hashes,
+        "each append printed the hash of its own line"
+    );
 }
