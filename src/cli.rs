@@ -70,6 +70,9 @@ pub enum Command {
     /// Check the set manifest (manifest.json) that split writes.
     #[command(subcommand)]
     Manifest(ManifestCommand),
+    /// Keep the ceremony transcript: a hash-chained log the ceremony scripts append to.
+    #[command(subcommand)]
+    Transcript(TranscriptCommand),
     /// Run split, recover and verify on a built-in BIP39 test mnemonic.
     #[command(
         after_help = "Examples:\n  coldshard demo\n  coldshard demo --out /tmp/coldshard-demo"
@@ -112,6 +115,66 @@ pub struct ManifestVerifyArgs {
     /// Print one JSON object (docs/CLI.md).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `coldshard transcript ...`.
+#[derive(Debug, Subcommand)]
+pub enum TranscriptCommand {
+    /// Append one step to a ceremony transcript (created if missing) and print its hash.
+    #[command(
+        after_help = "Never pass a seed, a passphrase or any other secret: the transcript is a public record.\n\nExamples:\n  coldshard transcript append ceremony.log --step split --actor \"operator: Ann\" --result DONE \\\n      --artifact shares/manifest.json --note \"3-of-5, labels alice..erin\"\n  hash=$(coldshard transcript append ceremony.log --step drill --actor op --result PASS)\n\nExit codes: 0 appended (the new final hash is on standard output); 1 the existing transcript is not intact (nothing appended); 2 bad usage, an unreadable artifact or transcript."
+    )]
+    Append(TranscriptAppendArgs),
+    /// Check a ceremony transcript's hash chain, optionally against the final hash on paper.
+    #[command(
+        after_help = "Examples:\n  coldshard transcript verify ceremony.log\n  coldshard transcript verify ceremony.log --expect 5c1f...e0 --json\n\nExit codes: 0 intact (and matching --expect); 1 a line altered, removed, reordered or malformed, or the final hash is not --expect; 2 unreadable, empty or too large."
+    )]
+    Verify(TranscriptVerifyArgs),
+}
+
+/// `coldshard transcript append`.
+#[derive(Debug, Args)]
+pub struct TranscriptAppendArgs {
+    /// The transcript file (created with mode 0600 if it does not exist).
+    #[arg(value_name = "FILE")]
+    pub transcript: PathBuf,
+    /// Step identifier: 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit.
+    #[arg(long, value_name = "S")]
+    pub step: String,
+    /// Who did the step (1 to 200 printable characters).
+    #[arg(long, value_name = "A", allow_hyphen_values = true)]
+    pub actor: String,
+    /// The outcome of the step.
+    #[arg(long, value_name = "R", value_parser = crate::transcript::RESULTS)]
+    pub result: String,
+    /// A file the step made or checked, recorded with its SHA-256 (repeatable, at most 64).
+    #[arg(long = "artifact", value_name = "PATH")]
+    pub artifacts: Vec<String>,
+    /// Free text (up to 1000 printable characters). Never a secret.
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
+    pub note: Option<String>,
+}
+
+/// `coldshard transcript verify`.
+#[derive(Debug, Args)]
+pub struct TranscriptVerifyArgs {
+    /// The transcript file.
+    #[arg(value_name = "FILE")]
+    pub transcript: PathBuf,
+    /// The final hash written on paper (64 hex digits): also check that it matches.
+    #[arg(long, value_name = "HASH", value_parser = parse_sha256)]
+    pub expect: Option<String>,
+    /// Print one JSON object (docs/CLI.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_sha256(s: &str) -> Result<String, String> {
+    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err("must be a SHA-256: 64 hexadecimal digits, as 'transcript append' and 'transcript verify' print it".to_string())
+    }
 }
 
 /// `coldshard drill`.

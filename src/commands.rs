@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::armor::Label;
 use crate::cli::{
     Cli, DemoArgs, DrillArgs, GenerateArgs, InspectArgs, ManifestVerifyArgs, RecoverArgs,
-    ReissueArgs, SplitArgs, VerifyArgs,
+    ReissueArgs, SplitArgs, TranscriptAppendArgs, TranscriptVerifyArgs, VerifyArgs,
 };
 use crate::crypto::{self, Argon2Params, Kdf, NONCE_LEN, SALT_LEN, WEAK_MEMORY_KIB};
 use crate::drill;
@@ -25,6 +25,7 @@ use crate::secret::{InputFormat, MAX_INPUT_LEN, Secret, SecretKind};
 use crate::set::{self, ShareSet};
 use crate::shamir::{self, ShareCount, ShareIndex, SharePoint, Threshold};
 use crate::terminal;
+use crate::transcript::{self, TranscriptError};
 
 /// The official BIP39 test mnemonic the demo splits (english vector, entropy f585c1...8f).
 pub const DEMO_MNEMONIC: &str = "void come effort suffer camp survey warrior heavy shoot primary clutch crush open amazing screen patrol group space point ten exist slush involve unfold";
@@ -1372,4 +1373,103 @@ pub fn man(command: Option<String>) -> Result<(), Error> {
         .render(&mut buf)
         .map_err(|e| Error::Stdout(e.to_string()))?;
     stdout_write(&buf)
+}
+
+/// `coldshard transcript append`: one line added to the ceremony transcript; prints its hash.
+pub fn transcript_append(args: TranscriptAppendArgs) -> Result<(), Error> {
+    let note = args.note.as_deref().unwrap_or_default();
+    // Every value is checked before any artifact is read or the transcript is opened.
+    let unhashed = args
+        .artifacts
+        .iter()
+        .map(|name| transcript::Artifact {
+            name: name.clone(),
+            sha256: transcript::ZERO_HASH.into(),
+        })
+        .collect();
+    transcript::Entry::new(&args.step, &args.actor, &args.result, unhashed, note)?;
+    let artifacts = args
+        .artifacts
+        .iter()
+        .map(|name| transcript::hash_artifact(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let entry = transcript::Entry::new(&args.step, &args.actor, &args.result, artifacts, note)?;
+    let time = manifest::now()?;
+    let hash = transcript::append(&args.transcript, &entry, &time)?;
+    print(&format!("{hash}\n"))
+}
+
+/// `coldshard transcript verify`: the whole chain, and the final hash against `--expect`.
+pub fn transcript_verify(args: TranscriptVerifyArgs) -> Result<(), Error> {
+    let shown = transcript::shown(&args.transcript);
+    let bytes = transcript::read(&args.transcript)?;
+    let (verified, problem) = match transcript::verify(&bytes, &shown) {
+        Ok(v) => {
+            let mismatch = args
+                .expect
+                .as_deref()
+                .and_then(|expected| v.expect(expected, &shown).err());
+            (Some(v), mismatch)
+        }
+        // A line that is not intact is a finding, reported like a result.
+        Err(
+            e @ (TranscriptError::Malformed { .. }
+            | TranscriptError::Sequence { .. }
+            | TranscriptError::BrokenChain { .. }),
+        ) => (None, Some(e)),
+        // A file that cannot be checked at all: exit 2, no result.
+        Err(e) => return Err(e.into()),
+    };
+    let status = match (&verified, &problem) {
+        (_, None) => "ok",
+        (Some(_), Some(_)) => "mismatch",
+        (None, Some(_)) => "broken",
+    };
+    if args.json {
+        // A struct, not json!, so that the members keep their documented order.
+        #[derive(serde::Serialize)]
+        struct Output<'a> {
+            file: String,
+            status: &'a str,
+            lines: usize,
+            final_sha256: Option<String>,
+            expected_sha256: Option<&'a str>,
+            line: Option<usize>,
+            reason: Option<String>,
+        }
+        let out = Output {
+            file: args.transcript.display().to_string(),
+            status,
+            lines: verified
+                .as_ref()
+                .map_or_else(|| transcript::count_lines(&bytes), |v| v.lines()),
+            final_sha256: verified.as_ref().map(|v| v.final_hash()),
+            expected_sha256: args.expect.as_deref(),
+            line: problem.as_ref().and_then(|e| e.line()),
+            reason: problem.as_ref().map(ToString::to_string),
+        };
+        print(&format!(
+            "{}\n",
+            serde_json::to_string(&out).map_err(|e| Error::Stdout(e.to_string()))?
+        ))?;
+    }
+    if let Some(e) = problem {
+        return Err(e.into());
+    }
+    if !args.json
+        && let Some(v) = verified
+    {
+        let n = v.lines();
+        print(&format!(
+            "transcript '{shown}': {n} line{}, chain intact. Final hash: {}\n{}\n",
+            if n == 1 { "" } else { "s" },
+            v.final_hash(),
+            if args.expect.is_some() {
+                "It matches the hash written on paper (--expect)."
+            } else {
+                "Compare it with the hash written on paper at the ceremony: only that comparison shows that no line was cut from the end and that the file was not rewritten as a whole."
+            }
+        ))?;
+    }
+    Ok(())
 }

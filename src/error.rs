@@ -12,6 +12,7 @@ use crate::seedqr::SeedQrError;
 use crate::set::SetError;
 use crate::shamir::ShamirError;
 use crate::terminal::{self, TerminalError};
+use crate::transcript::TranscriptError;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -79,6 +80,9 @@ pub enum Error {
     /// Writing to standard output failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(String),
+    /// A ceremony transcript that cannot be read, is not intact, or cannot be appended to.
+    #[error(transparent)]
+    Transcript(#[from] TranscriptError),
 }
 
 /// Exit codes of the set layer's verdicts.
@@ -102,6 +106,60 @@ fn set_exit_code(e: &SetError) -> u8 {
     }
 }
 
+/// Exit codes of the transcript layer: a line that is not intact is a failed check (tampering
+/// or damage), while a file that cannot be read or used at all is bad input.
+fn transcript_exit_code(e: &TranscriptError) -> u8 {
+    match e {
+        TranscriptError::Malformed { .. }
+        | TranscriptError::Sequence { .. }
+        | TranscriptError::BrokenChain { .. }
+        | TranscriptError::FinalHashMismatch { .. } => EXIT_CHECK_FAILED,
+        TranscriptError::NotAppended(inner) => transcript_exit_code(inner),
+        TranscriptError::Unreadable { .. }
+        | TranscriptError::Empty { .. }
+        | TranscriptError::TooLarge { .. }
+        | TranscriptError::UnknownVersion { .. }
+        | TranscriptError::Field { .. }
+        | TranscriptError::Artifact { .. }
+        | TranscriptError::Full { .. }
+        | TranscriptError::Write { .. } => EXIT_BAD_INPUT,
+    }
+}
+
+/// The hint of a transcript error.
+fn transcript_hint(e: &TranscriptError) -> Option<String> {
+    const COMPARE: &str =
+        "compare the file with another copy, and its final hash with the one written on paper";
+    match e {
+        TranscriptError::NotAppended(inner) => transcript_hint(inner),
+        TranscriptError::Malformed { .. } => Some(format!(
+            "coldshard writes every line in one exact form, so a line that does not read back exactly is damage or tampering; {COMPARE}"
+        )),
+        TranscriptError::Sequence { .. } => Some(COMPARE.to_string()),
+        TranscriptError::BrokenChain { altered, noticed, .. } => Some(format!(
+            "either line {altered} was changed after line {noticed} was written, or line {noticed} is not the line written after it (forged, replaced, or lines removed between them); {COMPARE}"
+        )),
+        TranscriptError::FinalHashMismatch { .. } => Some(
+            "check the hash on paper digit by digit; if it is right, this file is not the transcript that was signed off"
+                .into(),
+        ),
+        TranscriptError::UnknownVersion { .. } => {
+            Some("a newer coldshard may read it; docs/FORMAT.md lists the versions".into())
+        }
+        TranscriptError::TooLarge { .. } => Some(
+            "a ceremony transcript stays far below these limits; treat the file as hostile".into(),
+        ),
+        TranscriptError::Full { .. } => Some(
+            "start a new transcript file, and note the final hash of this one in its first line"
+                .into(),
+        ),
+        TranscriptError::Empty { .. } => Some(
+            "give the file that 'coldshard transcript append' wrote during the ceremony".into(),
+        ),
+        _ => None,
+    }
+}
+
 impl Error {
     /// The documented exit code (docs/CLI.md).
     pub fn exit_code(&self) -> u8 {
@@ -109,6 +167,7 @@ impl Error {
             // The first failing share decides, as it would if it were checked alone.
             Error::Several(all) => all.first().map(set_exit_code).unwrap_or(EXIT_CHECK_FAILED),
             Error::Set(e) => set_exit_code(e),
+            Error::Transcript(e) => transcript_exit_code(e),
             // The tool could not complete safely (a failed self-check, the OS RNG failing).
             // A share that is not genuine: a check failed.
             Error::Input(InputError::Share {
@@ -234,6 +293,7 @@ impl Error {
                 "without --seedqr, --reveal or --out FILE gives the words, to enter on the signing device by hand"
                     .into(),
             ),
+            Error::Transcript(e) => transcript_hint(e),
             Error::Output(OutputError::FolderNotEmpty(_)) => {
                 Some("choose a new folder name; existing shares are never overwritten".into())
             }

@@ -5,6 +5,7 @@
 //! through [`input`] and [`set`], the one gate from untrusted shares to a rebuilt secret.
 //! [`manifest`] is the signed public record of a set; [`drill`] checks a set against it.
 //! [`seedqr`] gives a recovered BIP39 seed as a SeedQR (SeedSigner's format) for signing devices.
+//! [`transcript`] is the hash-chained ceremony log the ceremony scripts append to.
 //! [`commands`] holds one function per CLI command; [`error`] maps failures to exit codes.
 
 #![forbid(unsafe_code)]
@@ -31,3 +32,4 @@ pub mod set;
 pub mod shamir;
 pub mod sheet;
 pub mod terminal;
+pub mod transcript;

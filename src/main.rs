@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use coldshard::cli::{Cli, Command, ManifestCommand};
+use coldshard::cli::{Cli, Command, ManifestCommand, TranscriptCommand};
 use coldshard::commands;
 
 fn main() -> ExitCode {
@@ -21,6 +21,8 @@ fn main() -> ExitCode {
         Command::Drill(args) => commands::drill(args),
         Command::Reissue(args) => commands::reissue(args),
         Command::Manifest(ManifestCommand::Verify(args)) => commands::manifest_verify(args),
+        Command::Transcript(TranscriptCommand::Append(args)) => commands::transcript_append(args),
+        Command::Transcript(TranscriptCommand::Verify(args)) => commands::transcript_verify(args),
         Command::Demo(args) => commands::demo(args),
         Command::Completions { shell } => commands::completions(shell),
         Command::Man { command } => commands::man(command),

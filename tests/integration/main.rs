@@ -15,4 +15,5 @@ mod properties;
 mod pty;
 mod reissue;
 mod seedqr;
+mod transcript;
 mod workflows;
