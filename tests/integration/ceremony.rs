@@ -50,7 +50,8 @@ fn sysroot(work: &Work, name: &str, online: bool) -> PathBuf {
         if online { "0\n" } else { "1\n" },
     );
     write("sys/class/rfkill/rfkill0/hard", "0\n");
-    let route_header = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+    let route_header =
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
     let route = if online {
         format!("{route_header}eth0\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n")
     } else {
@@ -165,9 +166,18 @@ fn key_ceremony(work: &Work, root: &Path) -> (PathBuf, PathBuf, String) {
         ));
     }
     // Sheets read back: the QR image of 1 and 3, the text of 2 (as a scan and as typed text).
-    lines.push(("sheet.1", set.join("share-1-of-3.png").display().to_string()));
-    lines.push(("sheet.2", set.join("share-2-of-3.txt").display().to_string()));
-    lines.push(("sheet.3", set.join("share-3-of-3.png").display().to_string()));
+    lines.push((
+        "sheet.1",
+        set.join("share-1-of-3.png").display().to_string(),
+    ));
+    lines.push((
+        "sheet.2",
+        set.join("share-2-of-3.txt").display().to_string(),
+    ));
+    lines.push((
+        "sheet.3",
+        set.join("share-3-of-3.png").display().to_string(),
+    ));
     let a = answers(work, "key.answers", &lines);
     let ran = run(script("key-ceremony.sh", root)
         .args(["--answers", &a, "--rehearsal-kdf", "--transcript"])
@@ -178,10 +188,7 @@ fn key_ceremony(work: &Work, root: &Path) -> (PathBuf, PathBuf, String) {
 
 fn drill_answers(work: &Work, name: &str, set: &Path, report: &Path, idx: &[usize]) -> String {
     let mut lines = common_answers(&file_sha256(binary()));
-    lines.push((
-        "manifest",
-        set.join("manifest.json").display().to_string(),
-    ));
+    lines.push(("manifest", set.join("manifest.json").display().to_string()));
     lines.push(("report", report.display().to_string()));
     lines.push(("sheets", idx.len().to_string()));
     let keys = [
@@ -193,7 +200,9 @@ fn drill_answers(work: &Work, name: &str, set: &Path, report: &Path, idx: &[usiz
         lines.push((keys[k].0, LABELS[i - 1].into()));
         lines.push((
             keys[k].1,
-            set.join(format!("share-{i}-of-3.png")).display().to_string(),
+            set.join(format!("share-{i}-of-3.png"))
+                .display()
+                .to_string(),
         ));
         lines.push((keys[k].2, PASSES[i - 1].into()));
     }
@@ -208,7 +217,11 @@ fn assert_no_secret(what: &str, text: &str) {
     needles.push(ENTROPY_HEX.into());
     needles.push(ENTROPY_HEX.to_uppercase());
     needles.extend(PASSES.iter().map(|p| p.to_string()));
-    needles.extend(PASSES.iter().map(|p| p.split(' ').nth(1).unwrap().to_string()));
+    needles.extend(
+        PASSES
+            .iter()
+            .map(|p| p.split(' ').nth(1).unwrap().to_string()),
+    );
     for n in &needles {
         assert!(!text.contains(n.as_str()), "{what} holds {n:?}");
     }
@@ -293,10 +306,16 @@ fn key_ceremony_output_passes_the_drill_and_the_restore() {
         ("manifest", set.join("manifest.json").display().to_string()),
         ("sheets", "2".into()),
         ("custodian.1", "bob".into()),
-        ("sheet.1", set.join("share-2-of-3.txt").display().to_string()),
+        (
+            "sheet.1",
+            set.join("share-2-of-3.txt").display().to_string(),
+        ),
         ("passphrase.1", PASSES[1].into()),
         ("custodian.2", "carol".into()),
-        ("sheet.2", set.join("share-3-of-3.png").display().to_string()),
+        (
+            "sheet.2",
+            set.join("share-3-of-3.png").display().to_string(),
+        ),
         ("passphrase.2", PASSES[2].into()),
     ]);
     let a = answers(&work, "restore.answers", &lines);
@@ -304,7 +323,10 @@ fn key_ceremony_output_passes_the_drill_and_the_restore() {
         .args(["--answers", &a, "--transcript"])
         .arg(&restore_transcript));
     assert_eq!(restore.code, Some(0), "restore:\n{}", restore.log);
-    assert_eq!(std::fs::read_to_string(&seed_file).unwrap(), format!("{SEED}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&seed_file).unwrap(),
+        format!("{SEED}\n")
+    );
     let mode = std::fs::metadata(&seed_file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     transcript_verifies(&restore_transcript);
@@ -323,10 +345,16 @@ fn key_ceremony_output_passes_the_drill_and_the_restore() {
         ("manifest", set.join("manifest.json").display().to_string()),
         ("sheets", "2".into()),
         ("custodian.1", "alice".into()),
-        ("sheet.1", set.join("share-1-of-3.png").display().to_string()),
+        (
+            "sheet.1",
+            set.join("share-1-of-3.png").display().to_string(),
+        ),
         ("passphrase.1", PASSES[0].into()),
         ("custodian.2", "bob".into()),
-        ("sheet.2", set.join("share-2-of-3.png").display().to_string()),
+        (
+            "sheet.2",
+            set.join("share-2-of-3.png").display().to_string(),
+        ),
         ("passphrase.2", PASSES[1].into()),
     ]);
     let a = answers(&work, "seedqr.answers", &lines);
@@ -475,7 +503,9 @@ fn preflight_passes_an_air_gapped_laptop_and_names_each_failure() {
     std::fs::create_dir_all(enc.join("sys/block/dm-1/dm")).unwrap();
     std::fs::write(enc.join("sys/block/dm-1/dm/uuid"), "CRYPT-LUKS2-abc-swap\n").unwrap();
     let a = answers(&work, "enc.answers", &[("binary_sha256", String::new())]);
-    let ran = run(script("preflight.sh", &enc).args(["--answers", &a, "--transcript"]).arg(work.path("enc.transcript")));
+    let ran = run(script("preflight.sh", &enc)
+        .args(["--answers", &a, "--transcript"])
+        .arg(work.path("enc.transcript")));
     assert_eq!(ran.code, Some(0), "{}", ran.log);
     assert!(ran.log.contains("PASS  preflight.swap"), "{}", ran.log);
     assert!(ran.log.contains("WARN  preflight.binary"), "{}", ran.log);
@@ -516,8 +546,14 @@ fn a_preflight_failure_stops_the_ceremony_unless_overridden_in_writing() {
         ("confirm.fingerprint", "yes".into()),
     ]);
     let set = work.path("set");
-    lines.push(("sheet.1", set.join("share-1-of-2.txt").display().to_string()));
-    lines.push(("sheet.2", set.join("share-2-of-2.png").display().to_string()));
+    lines.push((
+        "sheet.1",
+        set.join("share-1-of-2.txt").display().to_string(),
+    ));
+    lines.push((
+        "sheet.2",
+        set.join("share-2-of-2.png").display().to_string(),
+    ));
     let a = answers(&work, "go.answers", &lines);
     let t = work.path("go.transcript");
     let ran = run(script("key-ceremony.sh", &online)
@@ -591,13 +627,21 @@ fn recovery_drill_through_a_pseudo_terminal() {
         expect(&mut p, &format!("Custodian presenting sheet {i} (name): "));
         p.send_line(LABELS[i - 1]).unwrap();
         expect(&mut p, "or Enter to paste its text: ");
-        p.send_line(&set.join(format!("share-{i}-of-3.png")).display().to_string())
-            .unwrap();
+        p.send_line(
+            &set.join(format!("share-{i}-of-3.png"))
+                .display()
+                .to_string(),
+        )
+        .unwrap();
     }
     for i in 1..=3 {
+        // A QR code carries no label: the prompt names the file presented.
         expect(
             &mut p,
-            &format!("Passphrase for share {i} of 3 ({}): ", LABELS[i - 1]),
+            &format!(
+                "Passphrase for share {i} of 3 ('{}'): ",
+                set.join(format!("share-{i}-of-3.png")).display()
+            ),
         );
         p.send_line(PASSES[i - 1]).unwrap();
     }
@@ -610,5 +654,8 @@ fn recovery_drill_through_a_pseudo_terminal() {
     }
     assert!(report.is_file());
     assert!(steps(&transcript).contains(&("drill".into(), "PASS".into())));
-    assert_no_secret("drill transcript", &std::fs::read_to_string(&transcript).unwrap());
+    assert_no_secret(
+        "drill transcript",
+        &std::fs::read_to_string(&transcript).unwrap(),
+    );
 }
