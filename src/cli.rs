@@ -16,6 +16,8 @@ Examples:
   coldshard verify shares/share-2-of-5.txt
   coldshard recover shares/share-1-of-5.txt shares/share-3-of-5.txt shares/share-5-of-5.txt
   coldshard drill --manifest shares/manifest.json s1.txt s3.txt s5.txt --report drill.json
+  coldshard recover s1.txt s3.txt s5.txt --seedqr compact --out seedqr.png
+  coldshard transcript verify key-ceremony.transcript --expect HASH
   coldshard demo
 
 Exit codes: 0 success; 1 a check failed; 2 bad usage or unreadable input; 3 wrong passphrase.";
@@ -44,7 +46,7 @@ pub enum Command {
     Split(SplitArgs),
     /// Rebuild the secret from at least T shares.
     #[command(
-        after_help = "Examples:\n  coldshard recover s/share-1-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --reveal\n  coldshard recover s/share-2-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt --passphrase-file pass.txt --out seed.txt"
+        after_help = "Examples:\n  coldshard recover s/share-1-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --reveal\n  coldshard recover s/share-2-of-5.txt s/share-4-of-5.txt s/share-5-of-5.txt --passphrase-file pass.txt --out seed.txt\n  coldshard recover s/share-1-of-3.txt s/share-2-of-3.txt --seedqr compact --reveal"
     )]
     Recover(RecoverArgs),
     /// Check that shares are intact and their passphrases right, revealing nothing.

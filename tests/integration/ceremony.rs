@@ -659,3 +659,75 @@ fn recovery_drill_through_a_pseudo_terminal() {
         &std::fs::read_to_string(&transcript).unwrap(),
     );
 }
+
+/// Disaster recovery to the screen and to an on-screen SeedQR: the seed appears only inside
+/// the alternate screen, which is cleared (with its scrollback) once the operator confirms.
+#[test]
+fn disaster_recovery_on_screen_uses_the_alternate_screen_and_clears_it() {
+    use rexpect::session::spawn_command;
+
+    let work = Work::new();
+    let root = sysroot(&work, "root", false);
+    let (set, _, _) = key_ceremony(&work, &root);
+    for (target, form) in [("screen", ""), ("seedqr", "compact")] {
+        let mut lines = common_answers(&file_sha256(binary()));
+        lines.extend([
+            ("target", target.to_string()),
+            ("seedqr.form", form.to_string()),
+            ("seedqr.png", String::new()),
+            ("manifest", set.join("manifest.json").display().to_string()),
+            ("sheets", "2".into()),
+            ("custodian.1", "alice".into()),
+            (
+                "sheet.1",
+                set.join("share-1-of-3.txt").display().to_string(),
+            ),
+            ("passphrase.1", PASSES[0].into()),
+            ("custodian.2", "carol".into()),
+            (
+                "sheet.2",
+                set.join("share-3-of-3.txt").display().to_string(),
+            ),
+            ("passphrase.2", PASSES[2].into()),
+            ("confirm.ready", String::new()),
+            ("confirm.entered", "yes".into()),
+        ]);
+        let a = answers(&work, &format!("{target}.answers"), &lines);
+        let transcript = work.path(&format!("{target}.transcript"));
+        let mut cmd = script("disaster-recovery.sh", &root);
+        cmd.args(["--answers", &a, "--transcript"])
+            .arg(&transcript)
+            .stdin(std::process::Stdio::inherit());
+        let mut p = spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+        let seen = p.exp_eof().expect("the script ends");
+        let enter = seen
+            .find("\x1b[?1049h")
+            .unwrap_or_else(|| panic!("{target}: no alternate screen:\n{seen}"));
+        let leave = seen
+            .find("\x1b[H\x1b[2J\x1b[3J\x1b[?1049l")
+            .unwrap_or_else(|| panic!("{target}: not cleared:\n{seen}"));
+        assert!(enter < leave);
+        let (before, inside, after) = (&seen[..enter], &seen[enter..leave], &seen[leave..]);
+        match target {
+            "screen" => assert!(inside.contains(SEED), "the words on the alternate screen"),
+            _ => assert!(
+                inside.contains("CompactSeedQR, 24 words, 25x25"),
+                "{inside}"
+            ),
+        }
+        assert!(inside.contains("Fingerprint:"), "{inside}");
+        assert_no_secret(&format!("{target}: before the alternate screen"), before);
+        assert_no_secret(&format!("{target}: after the alternate screen"), after);
+        assert!(after.contains("Final hash"), "{after}");
+        let steps = steps(&transcript);
+        assert!(
+            steps.contains(&("restore".into(), "PASS".into())),
+            "{steps:?}"
+        );
+        assert!(
+            steps.contains(&("handoff".into(), "DONE".into())),
+            "{steps:?}"
+        );
+        assert_no_secret("transcript", &std::fs::read_to_string(&transcript).unwrap());
+    }
+}
