@@ -556,8 +556,31 @@ fn a_preflight_failure_stops_the_ceremony_unless_overridden_in_writing() {
     ));
     let a = answers(&work, "go.answers", &lines);
     let t = work.path("go.transcript");
+    // A stand-in `lp` on PATH records what it was asked to print.
+    let bin = work.path("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let printed = work.path("printed.log");
+    let lp = bin.join("lp");
+    std::fs::write(
+        &lp,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+            printed.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&lp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let ran = run(script("key-ceremony.sh", &online)
-        .args(["--answers", &a, "--rehearsal-kdf", "--transcript"])
+        .env("PATH", path)
+        .args([
+            "--answers",
+            &a,
+            "--rehearsal-kdf",
+            "--printer",
+            "vault-laser",
+        ])
+        .arg("--transcript")
         .arg(&t));
     assert_eq!(ran.code, Some(0), "{}", ran.log);
     assert!(
@@ -565,6 +588,16 @@ fn a_preflight_failure_stops_the_ceremony_unless_overridden_in_writing() {
         "{:?}",
         steps(&t)
     );
+    assert_eq!(
+        std::fs::read_to_string(&printed).unwrap(),
+        format!(
+            "-d vault-laser {}\n-d vault-laser {}\n",
+            set.join("share-1-of-2.pdf").display(),
+            set.join("share-2-of-2.pdf").display()
+        ),
+        "each sheet sent to the printer once"
+    );
+    assert!(steps(&t).contains(&("print".into(), "DONE".into())));
 }
 
 #[test]
@@ -627,22 +660,34 @@ fn recovery_drill_through_a_pseudo_terminal() {
         expect(&mut p, &format!("Custodian presenting sheet {i} (name): "));
         p.send_line(LABELS[i - 1]).unwrap();
         expect(&mut p, "or Enter to paste its text: ");
-        p.send_line(
-            &set.join(format!("share-{i}-of-3.png"))
-                .display()
-                .to_string(),
-        )
-        .unwrap();
+        if i == 2 {
+            // Sheet 2 is pasted as text at the terminal.
+            p.send_line("").unwrap();
+            expect(&mut p, "-----END COLDSHARD SHARE-----'):");
+            let text = std::fs::read_to_string(set.join("share-2-of-3.txt")).unwrap();
+            for line in text.lines() {
+                p.send_line(line).unwrap();
+            }
+        } else {
+            p.send_line(
+                &set.join(format!("share-{i}-of-3.png"))
+                    .display()
+                    .to_string(),
+            )
+            .unwrap();
+        }
     }
     for i in 1..=3 {
-        // A QR code carries no label: the prompt names the file presented.
-        expect(
-            &mut p,
-            &format!(
+        // The prompt names the file presented; the pasted text was kept in the RAM folder.
+        let prompt = if i == 2 {
+            "pasted-2.txt'): ".to_string()
+        } else {
+            format!(
                 "Passphrase for share {i} of 3 ('{}'): ",
                 set.join(format!("share-{i}-of-3.png")).display()
-            ),
-        );
+            )
+        };
+        expect(&mut p, &prompt);
         p.send_line(PASSES[i - 1]).unwrap();
     }
     expect(&mut p, "Result: PASS");
