@@ -124,11 +124,17 @@ cs_heading "5. Restore"
 cs_passphrase_args passphrase "$sheets" recover-passphrases.txt
 cs_unattended || cs_say "Each custodian types their passphrase when their share is named; the others look away."
 recover=(recover "${CS_SHEETS[@]}" "${CS_PASS_ARGS[@]}")
+# With the manifest, coldshard refuses sheets it does not record (another set, an old copy)
+# before any passphrase, so nothing unexpected is ever shown or written.
+[[ $manifest != none ]] && recover+=(--manifest "$manifest")
 if [[ $on_screen == yes ]]; then
     [[ $target == seedqr ]] && recover+=(--seedqr "$form")
     recover+=(--reveal)
     cs_say "The seed will be shown on a separate screen. Only the operator looks; press Enter."
     cs_ask _ready confirm.ready "Press Enter when ready:" ""
+    # Recorded before: if the ceremony stops on the alternate screen, the transcript still
+    # says the seed may have been shown.
+    cs_log reveal "$CS_OPERATOR" INFO "the seed is about to be shown on the alternate screen ($target)"
     # The alternate screen keeps the seed out of the scrollback; it is cleared on the way out.
     CS_ALT_SCREEN=yes
     printf '\e[?1049h\e[H\e[2J' >/dev/tty
@@ -165,6 +171,7 @@ cs_log handoff "$CS_OPERATOR" DONE "the seed was $handoff"
 cs_wipe
 cs_log wipe "$CS_OPERATOR" DONE "working files in RAM overwritten and removed"
 cs_finish
-[[ $target == file || -n $png ]] &&
+if [[ $target == file || ($target == seedqr && -n $png) ]]; then
     cs_say "The seed is in '${out:-$png}'. Load it into the device, then destroy the file (shred -u)."
+fi
 exit 0

@@ -72,7 +72,7 @@ fi
 [[ -e $out ]] && cs_die "the folder '$out' already exists" "choose a new folder; existing shares are never overwritten"
 labels=()
 for ((i = 1; i <= count; i++)); do
-    cs_ask label "custodian.$i" "Custodian of share $i of $count (name or label):"
+    cs_ask_name label "custodian.$i" "Custodian of share $i of $count (name or label):"
     labels+=("$label")
 done
 cs_log roles "$CS_OPERATOR" INFO "operator $CS_OPERATOR; witnesses: ${CS_WITNESSES:-none}; a $threshold-of-$count set"
@@ -87,19 +87,26 @@ cs_heading "3. The seed"
 cs_ask seed_source seed.source "A new seed (generate), an existing one typed hidden (enter), or from a file (file)?" generate
 split=(split -t "$threshold" -n "$count" --out "$out")
 for label in "${labels[@]}"; do split+=(--label "$label"); done
-[[ $rehearsal == yes ]] && split+=(--kdf-memory 8 --kdf-iterations 1 --kdf-lanes 1)
+if [[ $rehearsal == yes ]]; then
+    split+=(--kdf-memory 8 --kdf-iterations 1 --kdf-lanes 1)
+    cs_log rehearsal-kdf "$CS_OPERATOR" WARN "--rehearsal-kdf: LOW key-derivation cost (8 MiB, 1 pass); these shares are for a rehearsal only"
+fi
+# How the seed reaches split: a pipe from generate (never a file), the answers file through a
+# pipe from bash's printf builtin (never argv), coldshard's own hidden prompt, or a seed file.
+seed_pipe=none
 case $seed_source in
     generate)
         cs_ask words seed.words "Words (12 or 24):" 24
-        "$COLDSHARD" generate --words "$words" --out "$CS_WORK/seed.txt"
-        split+=(--in "$CS_WORK/seed.txt")
+        [[ $words == 12 || $words == 24 ]] || cs_die "the new seed has 12 or 24 words (got '$words')"
+        seed_pipe=generate
+        split+=(--in -)
         cs_log seed "$CS_OPERATOR" INFO "a new $words-word BIP39 mnemonic from the operating system's CSPRNG (never shown)"
         ;;
     enter)
         if cs_unattended; then
             cs_ask_secret mnemonic seed.mnemonic "The seed:"
-            split+=(--in "$(cs_secret_file seed.txt "$mnemonic")")
-            unset mnemonic
+            seed_pipe=answers
+            split+=(--in -)
         fi
         # At a terminal, coldshard split asks for the seed itself, hidden.
         cs_log seed "$CS_OPERATOR" INFO "an existing seed, typed hidden"
@@ -121,12 +128,18 @@ if ! cs_unattended; then
     cs_say "Each custodian in turn types their own passphrase, twice, when their share is named."
     cs_say "Everyone else looks away from the keyboard. Nothing typed is shown."
 fi
-if ! "$COLDSHARD" "${split[@]}"; then
+split_status=0
+case $seed_pipe in
+    generate) "$COLDSHARD" generate --words "$words" | "$COLDSHARD" "${split[@]}" || split_status=$? ;;
+    answers) printf '%s\n' "$mnemonic" | "$COLDSHARD" "${split[@]}" || split_status=$? ;;
+    *) "$COLDSHARD" "${split[@]}" || split_status=$? ;;
+esac
+unset mnemonic
+if ((split_status != 0)); then
     cs_log split "$CS_OPERATOR" FAIL "coldshard split failed; no set was made"
     cs_die "coldshard split failed (its message is above)" "" 1
 fi
-find "$CS_WORK" -maxdepth 1 -type f \( -name seed.txt -o -name new-passphrases.txt \) \
-    -exec shred -u -z {} + 2>/dev/null || true
+find "$CS_WORK" -maxdepth 1 -type f -name new-passphrases.txt -exec shred -u -z {} + 2>/dev/null || true
 set_id=$(cs_set_id "$out/manifest.json")
 cs_log split "$CS_OPERATOR" PASS "$threshold-of-$count set $set_id written to $out and read back by coldshard" "$out/manifest.json"
 
@@ -149,13 +162,11 @@ fi
 
 cs_heading "6. Read every printed sheet back"
 readback=()
+# The files in $out are what was sent to the printer; the read-back must come from paper.
+CS_NOT_UNDER=$out
 for ((i = 1; i <= count; i++)); do
     cs_collect_sheet sheet "$i" "${labels[i - 1]}"
-    if ! "$COLDSHARD" inspect "$sheet" >/dev/null; then
-        cs_log "readback.$i" "${labels[i - 1]}" FAIL "sheet $i could not be read"
-        cs_die "sheet $i could not be read back" "reprint it, or scan it again closer and sharper" 1
-    fi
-    cs_log "readback.$i" "${labels[i - 1]}" PASS "sheet $i read back" "$sheet"
+    cs_log "readback.$i" "${labels[i - 1]}" PASS "sheet $i read back from paper" "$sheet"
     readback+=("$sheet")
 done
 

@@ -14,7 +14,7 @@ Checks the laptop before a coldshard ceremony, each check PASS, WARN or FAIL wit
   route       no default route (IPv4 or IPv6)
   radios      wireless, bluetooth and mobile radios are blocked (rfkill), where present
   swap        swap is off, or on encrypted (dm-crypt) or RAM (zram) devices
-  ram-folder  /dev/shm exists for working files that never touch the disk
+  ram-folder  /dev/shm is a RAM file system (tmpfs) for working files
   binary      the coldshard binary's SHA-256 equals the published one (--binary-sha256)
   clock       the time, to compare with a trusted watch (recorded)
   version     the coldshard version (recorded)
@@ -59,7 +59,8 @@ check_network() {
     for dev in "$sys"/class/net/*; do
         [[ -e $dev ]] || continue
         name=$(basename "$dev")
-        [[ $name == lo ]] && continue
+        # Interfaces are folders; the bonding driver adds a plain file (bonding_masters).
+        [[ $name == lo || ! -d $dev || ! -r $dev/flags ]] && continue
         flags=$(<"$dev/flags")
         # IFF_UP is bit 0 of the interface flags.
         if (((flags & 1) == 1)); then up+=("$name"); fi
@@ -147,10 +148,16 @@ check_swap() {
 }
 
 check_ram_folder() {
-    if [[ -d /dev/shm && -w /dev/shm ]]; then
-        cs_check preflight.ram-folder PASS "/dev/shm is available for working files"
+    if [[ -d /dev/shm && -w /dev/shm && $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs ]]; then
+        cs_check preflight.ram-folder PASS "/dev/shm is a RAM file system (tmpfs) for working files"
     else
-        cs_check preflight.ram-folder WARN "/dev/shm is missing: working files would go to the disk"
+        cs_check preflight.ram-folder FAIL "/dev/shm is not a writable tmpfs: working files would reach a disk"
+    fi
+}
+
+check_sysroot() {
+    if [[ -n $CS_SYSROOT ]]; then
+        cs_check preflight.sysroot WARN "COLDSHARD_SYSROOT is set: the checks read '$CS_SYSROOT', not this laptop (tests only)"
     fi
 }
 
@@ -172,6 +179,7 @@ check_binary() {
 }
 
 cs_heading "Preflight: is this laptop fit for a ceremony?"
+check_sysroot
 check_network
 check_route
 check_radios

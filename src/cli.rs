@@ -330,6 +330,9 @@ pub struct RecoverArgs {
     /// with --reveal, or a new PNG file with --out FILE.png (docs/SEEDQR.md).
     #[arg(long, value_enum, value_name = "FORM", ignore_case = true)]
     pub seedqr: Option<crate::seedqr::SeedQrForm>,
+    /// The set's manifest.json: shares it does not record are refused before any passphrase.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }
 
 /// `coldshard verify`.

@@ -528,8 +528,14 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
     if let Some(out) = &args.out {
         output::check_new_file(out)?;
     }
+    let record = args.manifest.as_deref().map(manifest::read).transpose()?;
     let set = set::validate(input::read_shares(&args.shares)?)?;
     set.require_threshold()?;
+    if let (Some(m), Some(path)) = (&record, &args.manifest) {
+        // Before any passphrase: sheets of another (say, retired) set, or an old copy of a
+        // re-issued share, are refused, so nothing unexpected is ever shown.
+        require_on_manifest(m, path, &set)?;
+    }
     if args.seedqr.is_some() {
         // The signed header, the same in every share, says what the secret is: a set that has
         // no SeedQR is refused before any passphrase is asked.
@@ -550,7 +556,16 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
         secret.fingerprint(),
         wallet_line(WalletFingerprint::of(&secret, args.bip39_passphrase)?.as_ref()).trim_end()
     );
-    let summary = summary.trim_end().to_string();
+    let mut summary = summary.trim_end().to_string();
+    if let (Some(m), Some(path)) = (&record, &args.manifest) {
+        // The rebuilt secret matched the set key and commitment every share carries, which
+        // the signed manifest records too.
+        summary.push_str(&format!(
+            "\nMatches the manifest '{}' (revision {}): the set key and the commitment agree.",
+            path.display(),
+            m.body().revision
+        ));
+    }
     if let Some(form) = args.seedqr {
         // The secret itself is checked again (the header could only say what it claims), and
         // the code is drawn and read back, all before anything is shown or written.
@@ -1024,15 +1039,16 @@ fn reissue_targets(args: &ReissueArgs, m: &manifest::Manifest) -> Result<Vec<Sha
     }
 }
 
-/// `coldshard reissue`: T shares rebuild the set in memory; new shares are dealt on the same
-/// polynomials and signed with the set key; a new manifest revision records them.
-pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
-    output::check_target_free(&args.out)?;
-    let m = manifest::read(&args.manifest)?;
-    let set = set::validate(input::read_shares(&args.shares)?)?;
+/// Refuses shares that are not all of the manifest's set, or not the shares it records for
+/// their indices (an old copy of a re-issued share). Needs no passphrase.
+fn require_on_manifest(
+    m: &manifest::Manifest,
+    path: &std::path::Path,
+    set: &set::ShareSet,
+) -> Result<(), Error> {
     if !m.matches(set.header()) {
         return Err(manifest::ManifestError::OtherSet {
-            path: args.manifest.display().to_string(),
+            path: path.display().to_string(),
             manifest_set: m.set_id().to_string(),
             share_set: set.set_id(),
             shares: set
@@ -1044,10 +1060,20 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
         }
         .into());
     }
-    let shown = args.manifest.display().to_string();
+    let shown = path.display().to_string();
     for share in set.shares() {
         m.require_on_record(share, &shown)?;
     }
+    Ok(())
+}
+
+/// `coldshard reissue`: T shares rebuild the set in memory; new shares are dealt on the same
+/// polynomials and signed with the set key; a new manifest revision records them.
+pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
+    output::check_target_free(&args.out)?;
+    let m = manifest::read(&args.manifest)?;
+    let set = set::validate(input::read_shares(&args.shares)?)?;
+    require_on_manifest(&m, &args.manifest, &set)?;
     for stale in output::leftover_staging(&args.out) {
         warn(&format!(
             "'{}' was left by an interrupted split or reissue and may hold shares; delete it once you are sure none is running",

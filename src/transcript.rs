@@ -106,7 +106,7 @@ pub enum TranscriptError {
     },
     /// Line `noticed` records another hash for line `altered` (= `noticed` - 1) than its own.
     #[error(
-        "line {altered} of '{path}' was altered: line {noticed} records a different hash for it"
+        "line {altered} of '{path}' was altered, or line {noticed} forged: line {noticed} records a different hash for line {altered}"
     )]
     BrokenChain {
         /// The file.
@@ -985,7 +985,7 @@ mod tests {
                 assert_eq!(e.line(), Some(3));
                 assert_eq!(
                     e.to_string(),
-                    "line 3 of 't' was altered: line 4 records a different hash for it"
+                    "line 3 of 't' was altered, or line 4 forged: line 4 records a different hash for line 3"
                 );
             }
             other => panic!("{other:?}"),

@@ -5,6 +5,9 @@
 # Sourced, never run. Every secret goes to coldshard through its own hidden prompts or through
 # a 0600 file in the RAM folder: never through argv, the environment or the transcript.
 
+# Every file a script creates (pasted sheets, answers-mode passphrase files) is private.
+umask 077
+
 # The coldshard binary: $COLDSHARD, else `coldshard` on PATH.
 COLDSHARD=${COLDSHARD:-coldshard}
 # Test hook: a folder standing in for / when preflight reads /sys and /proc.
@@ -71,6 +74,7 @@ cs_load_answers() {
     [[ -f $file && -r $file ]] || cs_die "cannot read the answers file '$file'"
     while IFS= read -r line || [[ -n $line ]]; do
         n=$((n + 1))
+        line=${line%$'\r'} # an answers file saved with Windows line ends
         [[ -z $line || $line == \#* ]] && continue
         key=${line%%=*}
         [[ $line == *=* && $key =~ ^[a-z0-9][a-z0-9._-]*$ ]] ||
@@ -105,6 +109,22 @@ cs_ask() {
     read -r -p "$prompt " _out </dev/tty
     [[ -z $_out ]] && _out=$default
     return 0
+}
+
+# cs_ask_name VAR KEY QUESTION [MAX]: a name for the transcript: printable, not empty, at most
+# MAX (default 200) characters. Asked again at the terminal; a bad answers-file value stops.
+cs_ask_name() {
+    local -n _name=$1
+    local key=$2 question=$3 max=${4:-200} try
+    for try in 1 2 3; do
+        cs_ask "$1" "$key" "$question"
+        if [[ -n $_name && ${#_name} -le $max && $_name != *[[:cntrl:]]* ]]; then
+            return 0
+        fi
+        cs_unattended && break
+        cs_say "Please type a name of 1 to $max printable characters (try $try of 3)."
+    done
+    cs_die "'$key' must be 1 to $max printable characters" "" 2
 }
 
 # cs_ask_secret VAR KEY QUESTION: like cs_ask, typing hidden, never echoed or logged.
@@ -152,14 +172,15 @@ cs_check() {
     cs_log "$step" "${CS_OPERATOR:-operator}" "$result" "$reason"
 }
 
-# A 0700 working folder in RAM (/dev/shm), wiped at exit however the script ends.
+# A 0700 working folder in RAM (/dev/shm, which must be tmpfs), wiped when the script exits,
+# is interrupted or is terminated (after the command running at that moment returns).
 cs_make_work() {
     local base=/dev/shm
-    if [[ ! -d $base || ! -w $base ]]; then
-        base=${TMPDIR:-/tmp}
-        cs_say "${CS_YELLOW}warning:${CS_RESET} /dev/shm is missing: working files go to $base (disk)"
+    if [[ ! -d $base || ! -w $base || $(stat -f -c %T "$base" 2>/dev/null) != tmpfs ]]; then
+        cs_die "/dev/shm is not a writable RAM file system (tmpfs): working files would reach a disk" \
+            "boot a live system, or mount one: mount -t tmpfs -o mode=1777 tmpfs /dev/shm"
     fi
-    CS_WORK=$(umask 077 && mktemp -d "$base/coldshard-$CS_SCRIPT.XXXXXX")
+    CS_WORK=$(mktemp -d "$base/coldshard-$CS_SCRIPT.XXXXXX")
     trap cs_wipe EXIT
     trap 'exit 130' INT TERM HUP
 }
@@ -184,7 +205,7 @@ cs_wipe() {
 cs_secret_file() {
     local path="$CS_WORK/$1"
     shift
-    (umask 077 && printf '%s\n' "$@" >"$path")
+    printf '%s\n' "$@" >"$path"
     printf '%s' "$path"
 }
 
@@ -192,24 +213,48 @@ cs_secret_file() {
 # text file, or text pasted at the terminal (kept in the RAM folder). Answers: sheet.N=PATH.
 cs_collect_sheet() {
     local -n _sheet=$1
-    local n=$2 who=$3 path
-    cs_ask path "sheet.$n" "Sheet $n ($who): path of its scan/photo or text file, or Enter to paste its text:" ""
-    if [[ -z $path ]] && cs_unattended; then
-        cs_die "the answers file has no 'sheet.$n' (the file of sheet $n)"
-    fi
-    if [[ -n $path ]]; then
-        [[ -f $path && -r $path ]] || cs_die "cannot read the sheet file '$path'" "check the path; a scan must be PNG or JPEG"
-        _sheet=$path
-        return
-    fi
-    _sheet="$CS_WORK/pasted-$n.txt"
+    local n=$2 who=$3 path try
+    for try in 1 2 3; do
+        cs_ask path "sheet.$n" "Sheet $n ($who): path of its scan/photo or text file, or Enter to paste its text:" ""
+        if [[ -z $path ]] && cs_unattended; then
+            cs_die "the answers file has no 'sheet.$n' (the file of sheet $n)"
+        fi
+        if [[ -z $path ]]; then
+            cs_paste_sheet _sheet "$n"
+        elif [[ -n ${CS_NOT_UNDER:-} && $(realpath -m -- "$path") == "$(realpath -m -- "$CS_NOT_UNDER")"/* ]]; then
+            cs_say "'$path' is a file coldshard wrote, not the printed sheet: scan or photograph the paper."
+            cs_unattended && cs_die "sheet $n must be read back from paper, not from '$CS_NOT_UNDER'"
+            continue
+        elif [[ ! -f $path || ! -r $path ]]; then
+            cs_say "Cannot read '$path'; check the path (a scan must be PNG or JPEG)."
+            cs_unattended && cs_die "cannot read the sheet file '$path'"
+            continue
+        else
+            _sheet=$path
+        fi
+        if "$COLDSHARD" inspect "$_sheet"; then
+            return 0
+        fi
+        cs_unattended && break
+        cs_say "Sheet $n could not be read as a share (try $try of 3): scan it again closer and sharper, or type its text lines."
+    done
+    cs_log "sheet.$n" "$who" FAIL "sheet $n could not be read"
+    cs_die "sheet $n ($who) could not be read" "reprint it, or scan it again closer and sharper, or type its text lines" 1
+}
+
+# cs_paste_sheet VAR N: share text pasted at the terminal, kept in the RAM folder.
+cs_paste_sheet() {
+    local -n _pasted=$1
+    local n=$2
+    _pasted="$CS_WORK/pasted-$n.txt"
     cs_say "Paste the share text (from '-----BEGIN COLDSHARD SHARE-----' to '-----END COLDSHARD SHARE-----'):"
     local line
-    : >"$_sheet"
+    : >"$_pasted"
     while IFS= read -r line </dev/tty; do
-        printf '%s\n' "$line" >>"$_sheet"
+        printf '%s\n' "$line" >>"$_pasted"
         [[ $line == *'-----END COLDSHARD SHARE-----'* ]] && break
     done
+    return 0
 }
 
 # The final line: the transcript checks out, and its last hash goes on the paper log.
@@ -224,9 +269,12 @@ cs_finish() {
 
 # Roles every ceremony records: the operator and the witnesses.
 cs_roles() {
-    cs_ask CS_OPERATOR operator "Operator's name:"
+    cs_ask_name CS_OPERATOR operator "Operator's name:"
     export CS_OPERATOR
     cs_ask CS_WITNESSES witnesses "Witnesses' names (comma-separated):"
+    if ((${#CS_WITNESSES} > 500)) || [[ $CS_WITNESSES == *[[:cntrl:]]* ]]; then
+        cs_die "the witnesses' names must be at most 500 printable characters"
+    fi
     [[ -n $CS_WITNESSES ]] || cs_say "${CS_YELLOW}warning:${CS_RESET} no witness named; a ceremony should have at least one."
 }
 
@@ -264,12 +312,8 @@ cs_collect_sheets() {
     local n=$1 k holder sheet
     CS_SHEETS=() CS_HOLDERS=()
     for ((k = 1; k <= n; k++)); do
-        cs_ask holder "custodian.$k" "Custodian presenting sheet $k (name):"
+        cs_ask_name holder "custodian.$k" "Custodian presenting sheet $k (name):"
         cs_collect_sheet sheet "$k" "$holder"
-        if ! "$COLDSHARD" inspect "$sheet"; then
-            cs_log "present.$k" "$holder" FAIL "sheet $k could not be read"
-            cs_die "sheet $k ($holder) could not be read" "scan it again closer and sharper, or type its text lines" 1
-        fi
         cs_log "present.$k" "$holder" INFO "sheet $k presented and read" "$sheet"
         CS_SHEETS+=("$sheet")
         CS_HOLDERS+=("$holder")
@@ -279,8 +323,10 @@ cs_collect_sheets() {
 # cs_set_id MANIFEST: the set id the (verified) manifest names, e.g. 3C40-B1A5-B996-C539.
 cs_set_id() {
     local summary
-    summary=$("$COLDSHARD" manifest verify "$1") || return 1
-    [[ $summary =~ manifest\ of\ set\ ([0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}) ]] || return 1
+    if ! summary=$("$COLDSHARD" manifest verify "$1") ||
+        ! [[ $summary =~ manifest\ of\ set\ ([0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}) ]]; then
+        cs_die "cannot read the set id from the manifest '$1'" "" 1
+    fi
     printf '%s' "${BASH_REMATCH[1]}"
 }
 
@@ -293,5 +339,7 @@ cs_check_manifest() {
             "use another copy of the manifest and compare its SHA-256 with the paper log" 1
     fi
     head -n 4 <<<"$summary"
-    cs_log manifest "$CS_OPERATOR" PASS "genuine manifest of set $(cs_set_id "$1")" "$1"
+    local set_id
+    set_id=$(cs_set_id "$1")
+    cs_log manifest "$CS_OPERATOR" PASS "genuine manifest of set $set_id" "$1"
 }

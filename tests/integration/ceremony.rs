@@ -165,25 +165,59 @@ fn key_ceremony(work: &Work, root: &Path) -> (PathBuf, PathBuf, String) {
             PASSES[i - 1].into(),
         ));
     }
-    // Sheets read back: the QR image of 1 and 3, the text of 2 (as a scan and as typed text).
+    // Sheets read back from "paper": the stand-in printer leaves a scan (the QR image) of 1
+    // and 3 and the typed text of 2 in work/scans.
+    let scans = work.path("scans");
     lines.push((
         "sheet.1",
-        set.join("share-1-of-3.png").display().to_string(),
+        scans.join("share-1-of-3.png").display().to_string(),
     ));
     lines.push((
         "sheet.2",
-        set.join("share-2-of-3.txt").display().to_string(),
+        scans.join("share-2-of-3.txt").display().to_string(),
     ));
     lines.push((
         "sheet.3",
-        set.join("share-3-of-3.png").display().to_string(),
+        scans.join("share-3-of-3.png").display().to_string(),
     ));
     let a = answers(work, "key.answers", &lines);
     let ran = run(script("key-ceremony.sh", root)
-        .args(["--answers", &a, "--rehearsal-kdf", "--transcript"])
+        .env("PATH", printer_path(work))
+        .args([
+            "--answers",
+            &a,
+            "--rehearsal-kdf",
+            "--print",
+            "--transcript",
+        ])
         .arg(&transcript));
     assert_eq!(ran.code, Some(0), "key ceremony:\n{}", ran.log);
     (set, transcript, ran.log)
+}
+
+/// PATH with a stand-in `lp` first: it logs each job to work/printed.log and, playing the
+/// printer and the scanner, leaves the sheet's QR image and text in work/scans (where the
+/// read-back finds them, outside the set folder, which is refused as not paper).
+fn printer_path(work: &Work) -> String {
+    let bin = work.path("bin");
+    let scans = work.path("scans");
+    if !bin.exists() {
+        std::fs::create_dir(&bin).unwrap();
+        std::fs::create_dir(&scans).unwrap();
+        let lp = bin.join("lp");
+        std::fs::write(
+            &lp,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\n\
+                 for a; do case $a in *.pdf) b=${{a%.pdf}}; cp \"$b.png\" \"$b.txt\" '{scans}/';; esac; done\n",
+                log = work.path("printed.log").display(),
+                scans = scans.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&lp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
 }
 
 fn drill_answers(work: &Work, name: &str, set: &Path, report: &Path, idx: &[usize]) -> String {
@@ -209,6 +243,14 @@ fn drill_answers(work: &Work, name: &str, set: &Path, report: &Path, idx: &[usiz
     answers(work, name, &lines)
 }
 
+/// The Standard SeedQR payload of [`SEED`]: each word's index as four digits.
+fn standard_seedqr_digits() -> String {
+    let wordlist = bip39::Language::English.word_list();
+    SEED.split_whitespace()
+        .map(|w| format!("{:04}", wordlist.iter().position(|x| *x == w).unwrap()))
+        .collect()
+}
+
 /// Everything a ceremony leaves for an auditor, searched for the seed, any run of three of its
 /// words, its entropy and every passphrase.
 fn assert_no_secret(what: &str, text: &str) {
@@ -217,6 +259,7 @@ fn assert_no_secret(what: &str, text: &str) {
     needles.push(ENTROPY_HEX.into());
     needles.push(ENTROPY_HEX.to_uppercase());
     needles.extend(PASSES.iter().map(|p| p.to_string()));
+    needles.push(standard_seedqr_digits());
     needles.extend(
         PASSES
             .iter()
@@ -371,12 +414,7 @@ fn key_ceremony_output_passes_the_drill_and_the_restore() {
         .output()
         .expect("zbarimg (.ci/run installs zbar-tools)");
     let digits = String::from_utf8_lossy(&digits.stdout).trim().to_string();
-    let wordlist = bip39::Language::English.word_list();
-    let want: String = SEED
-        .split_whitespace()
-        .map(|w| format!("{:04}", wordlist.iter().position(|x| *x == w).unwrap()))
-        .collect();
-    assert_eq!(digits, want);
+    assert_eq!(digits, standard_seedqr_digits());
     transcript_verifies(&seedqr_transcript);
 
     // No transcript, report or log holds the seed or a passphrase.
@@ -546,33 +584,20 @@ fn a_preflight_failure_stops_the_ceremony_unless_overridden_in_writing() {
         ("confirm.fingerprint", "yes".into()),
     ]);
     let set = work.path("set");
+    let scans = work.path("scans");
+    let mut refused_lines = lines.clone();
     lines.push((
         "sheet.1",
-        set.join("share-1-of-2.txt").display().to_string(),
+        scans.join("share-1-of-2.txt").display().to_string(),
     ));
     lines.push((
         "sheet.2",
-        set.join("share-2-of-2.png").display().to_string(),
+        scans.join("share-2-of-2.png").display().to_string(),
     ));
     let a = answers(&work, "go.answers", &lines);
     let t = work.path("go.transcript");
-    // A stand-in `lp` on PATH records what it was asked to print.
-    let bin = work.path("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let printed = work.path("printed.log");
-    let lp = bin.join("lp");
-    std::fs::write(
-        &lp,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
-            printed.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&lp, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let ran = run(script("key-ceremony.sh", &online)
-        .env("PATH", path)
+        .env("PATH", printer_path(&work))
         .args([
             "--answers",
             &a,
@@ -589,7 +614,7 @@ fn a_preflight_failure_stops_the_ceremony_unless_overridden_in_writing() {
         steps(&t)
     );
     assert_eq!(
-        std::fs::read_to_string(&printed).unwrap(),
+        std::fs::read_to_string(work.path("printed.log")).unwrap(),
         format!(
             "-d vault-laser {}\n-d vault-laser {}\n",
             set.join("share-1-of-2.pdf").display(),
@@ -598,6 +623,35 @@ fn a_preflight_failure_stops_the_ceremony_unless_overridden_in_writing() {
         "each sheet sent to the printer once"
     );
     assert!(steps(&t).contains(&("print".into(), "DONE".into())));
+
+    // A read-back from the files coldshard wrote (not from paper) is refused.
+    let set_b = work.path("set-b");
+    for (k, v) in refused_lines.iter_mut() {
+        if *k == "out" {
+            *v = set_b.display().to_string();
+        }
+    }
+    refused_lines.push((
+        "sheet.1",
+        set_b.join("share-1-of-2.txt").display().to_string(),
+    ));
+    let a = answers(&work, "refused.answers", &refused_lines);
+    let ran = run(script("key-ceremony.sh", &online)
+        .env("PATH", printer_path(&work))
+        .args([
+            "--answers",
+            &a,
+            "--rehearsal-kdf",
+            "--print",
+            "--transcript",
+        ])
+        .arg(work.path("refused.transcript")));
+    assert_eq!(ran.code, Some(2), "{}", ran.log);
+    assert!(
+        ran.log.contains("sheet 1 must be read back from paper"),
+        "{}",
+        ran.log
+    );
 }
 
 #[test]
@@ -775,4 +829,53 @@ fn disaster_recovery_on_screen_uses_the_alternate_screen_and_clears_it() {
         );
         assert_no_secret("transcript", &std::fs::read_to_string(&transcript).unwrap());
     }
+}
+
+/// Sheets of another set (a retired one, say) restored against this set's manifest: refused
+/// before any passphrase, so nothing is shown or written, and the transcript says so.
+#[test]
+fn disaster_recovery_refuses_sheets_the_manifest_does_not_record() {
+    let work = Work::new();
+    let root = sysroot(&work, "root", false);
+    let (set, _, _) = key_ceremony(&work, &root);
+    let other = work.split(
+        "retired",
+        crate::util::ABOUT,
+        2,
+        3,
+        &PASSES.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+    );
+    let seed_file = work.path("restored.txt");
+    let mut lines = common_answers(&file_sha256(binary()));
+    lines.extend([
+        ("target", "file".to_string()),
+        ("out", seed_file.display().to_string()),
+        ("manifest", set.join("manifest.json").display().to_string()),
+        ("sheets", "2".into()),
+        ("custodian.1", "alice".into()),
+        ("sheet.1", other[0].clone()),
+        ("passphrase.1", PASSES[0].into()),
+        ("custodian.2", "bob".into()),
+        ("sheet.2", other[1].clone()),
+        ("passphrase.2", PASSES[1].into()),
+    ]);
+    let a = answers(&work, "other.answers", &lines);
+    let t = work.path("other.transcript");
+    let ran = run(script("disaster-recovery.sh", &root)
+        .args(["--answers", &a, "--transcript"])
+        .arg(&t));
+    assert_eq!(ran.code, Some(1), "{}", ran.log);
+    assert!(
+        ran.log.contains("but the shares given are of set"),
+        "{}",
+        ran.log
+    );
+    assert!(!seed_file.exists(), "nothing written");
+    transcript_verifies(&t);
+    let steps = steps(&t);
+    assert!(
+        steps.contains(&("restore".into(), "FAIL".into())),
+        "{steps:?}"
+    );
+    assert!(!steps.iter().any(|(s, _)| s == "handoff"), "{steps:?}");
 }

@@ -767,3 +767,67 @@ fn reissue_needs_a_readable_manifest_exit_2() {
         "{err}"
     );
 }
+
+/// `recover --manifest` refuses, before any passphrase and with nothing shown or written, the
+/// old copy of a re-issued share and the shares of another set; with shares on record it
+/// recovers and says the manifest agrees.
+#[test]
+fn recover_with_the_manifest_refuses_shares_it_does_not_record() {
+    let set = Set::new();
+    let (out, _) = reissue_two(&set);
+    let new_manifest = format!("{out}/manifest.json");
+    let seed_file = set.work.path("seed.txt").to_string_lossy().into_owned();
+
+    // The old copy of share 2 against revision 2: no passphrase file, no terminal, yet the
+    // refusal comes first (exit 1), so no passphrase was ever needed.
+    let err = refused(
+        &set.work,
+        coldshard()
+            .args(["recover", "--manifest", &new_manifest, "--out", &seed_file])
+            .args([set.share(1), set.share(2), set.share(3)]),
+        1,
+    );
+    assert!(
+        err.contains("is not the share the manifest") && err.contains("records for index 2"),
+        "{err}"
+    );
+
+    // Shares of another set (a retired set, say) against this manifest.
+    let other = set.work.split(
+        "other",
+        crate::util::ABOUT,
+        2,
+        3,
+        &crate::util::passphrases(3),
+    );
+    let err = refused(
+        &set.work,
+        coldshard()
+            .args(["recover", "--manifest", &new_manifest, "--reveal"])
+            .args([&other[0], &other[1]]),
+        1,
+    );
+    assert!(err.contains("but the shares given are of set"), "{err}");
+
+    // Shares on record: recovered, and the summary says the manifest agrees.
+    let all = secret_passphrases();
+    let pass = set
+        .work
+        .passfile("p-1-new2-3.txt", &[&all[0], "Fresh-heron-2", &all[2]]);
+    let new2 = share_path(std::path::Path::new(&out), 2, 5);
+    let r = crate::util::run(
+        coldshard()
+            .args(["recover", "--manifest", &new_manifest, "--reveal"])
+            .args([set.share(1), new2.as_str(), set.share(3)])
+            .args(["--passphrase-file", &pass]),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.stdout, format!("{LEGAL}\n"));
+    assert!(
+        r.stderr.contains(&format!(
+            "Matches the manifest '{new_manifest}' (revision 2): the set key and the commitment agree."
+        )),
+        "{}",
+        r.stderr
+    );
+}

@@ -223,7 +223,7 @@ fn edit(lines: &mut [String], k: usize, from: &str, to: &str) {
 #[test]
 fn every_kind_of_tampering_is_found_and_names_its_line() {
     let m = make_five();
-    let altered3 = "line 3 of 'FILE' was altered: line 4 records a different hash for it";
+    let altered3 = "line 3 of 'FILE' was altered, or line 4 forged: line 4 records a different hash for line 3";
     tampered(
         &m,
         "step",
@@ -289,7 +289,7 @@ fn every_kind_of_tampering_is_found_and_names_its_line() {
         &m,
         "forged",
         |l| l.push(forged(&"ab".repeat(32))),
-        "line 5 of 'FILE' was altered: line 6 records a different hash for it",
+        "line 5 of 'FILE' was altered, or line 6 forged: line 6 records a different hash for line 5",
     );
     // Forged with the right prev, the chain holds: only the hash on paper shows it.
     let final5 = m.printed[4].clone();
@@ -366,7 +366,7 @@ fn verify_json_names_the_broken_line() {
     assert_eq!(v["final_sha256"], Value::Null);
     assert_eq!(v["line"], 2);
     let reason = format!(
-        "line 2 of '{}' was altered: line 3 records a different hash for it",
+        "line 2 of '{}' was altered, or line 3 forged: line 3 records a different hash for line 2",
         m.file
     );
     assert_eq!(v["reason"], reason.as_str());
@@ -390,7 +390,7 @@ fn append_refuses_a_broken_chain_and_changes_nothing() {
     );
     assert!(
         stderr.starts_with(&format!(
-            "error: line 4 of '{}' was altered: line 5 records a different hash for it; nothing was appended\n",
+            "error: line 4 of '{}' was altered, or line 5 forged: line 5 records a different hash for line 4; nothing was appended\n",
             m.file
         )),
         "{stderr}"
