@@ -39,6 +39,8 @@ fn sysroot(work: &Work, name: &str, online: bool) -> PathBuf {
         std::fs::write(p, text).unwrap();
     };
     write("sys/class/net/lo/flags", "0x9\n");
+    // The bonding driver puts a plain file among the interfaces.
+    write("sys/class/net/bonding_masters", "\n");
     write(
         "sys/class/net/eth0/flags",
         if online { "0x1003\n" } else { "0x1002\n" },
@@ -540,7 +542,8 @@ fn preflight_passes_an_air_gapped_laptop_and_names_each_failure() {
     .unwrap();
     std::fs::create_dir_all(enc.join("sys/block/dm-1/dm")).unwrap();
     std::fs::write(enc.join("sys/block/dm-1/dm/uuid"), "CRYPT-LUKS2-abc-swap\n").unwrap();
-    let a = answers(&work, "enc.answers", &[("binary_sha256", String::new())]);
+    // An answers file saved with Windows line ends reads the same.
+    let a = work.write("enc.answers", "# CRLF\r\nbinary_sha256=\r\n");
     let ran = run(script("preflight.sh", &enc)
         .args(["--answers", &a, "--transcript"])
         .arg(work.path("enc.transcript")));
