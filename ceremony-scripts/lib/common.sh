@@ -183,6 +183,7 @@ cs_make_work() {
     CS_WORK=$(mktemp -d "$base/coldshard-$CS_SCRIPT.XXXXXX")
     trap cs_wipe EXIT
     trap 'exit 130' INT TERM HUP
+    cs_say "Working folder in RAM (wiped at the end): $CS_WORK"
 }
 
 # Leaves the alternate screen (if a script entered it), clearing it and its scrollback first.
