@@ -127,25 +127,33 @@ pub fn plan(threads: KdfThreads, machine: Machine, per_job_kib: u64, jobs: usize
 pub fn workers(threads: KdfThreads, per_job_kib: u64, jobs: usize) -> usize {
     static WARNED: AtomicBool = AtomicBool::new(false);
     let plan = plan(threads, Machine::probe(), per_job_kib, jobs);
-    if let Some((needed, available)) = plan.over_memory
+    if let Some(warning) = over_memory_warning(threads, plan, per_job_kib)
         && !WARNED.swap(true, Ordering::SeqCst)
     {
-        terminal::stderr_line(&format!(
-            "warning: --kdf-threads {}: {} key derivations of {} MiB at once need {} MiB, more than the {} MiB of memory available; the system may swap or stop coldshard",
-            plan.workers,
+        terminal::stderr_line(&warning);
+    }
+    plan.workers
+}
+
+/// The warning for an explicit `--kdf-threads` whose derivations need more memory than is
+/// available.
+fn over_memory_warning(threads: KdfThreads, plan: Plan, per_job_kib: u64) -> Option<String> {
+    match (threads, plan.over_memory) {
+        (KdfThreads::Fixed(asked), Some((needed, available))) => Some(format!(
+            "warning: --kdf-threads {asked}: {} key derivations of {} MiB at once need {} MiB, more than the {} MiB of memory available; the system may swap or stop coldshard",
             plan.workers,
             per_job_kib / 1024,
             needed / 1024,
             available / 1024
-        ));
+        )),
+        _ => None,
     }
-    plan.workers
 }
 
 /// A job that panicked: a bug in coldshard. Only the source location is kept.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "an internal error stopped a worker (at {location}); this is a bug in coldshard, and nothing was written"
+    "an internal error stopped a worker (at {location}); this is a bug in coldshard, and the command stopped without a result"
 )]
 pub struct WorkerPanicked {
     /// File and line of the panic.
@@ -354,6 +362,24 @@ mod tests {
         let p = plan(fixed(6), machine(2, Some(2)), half_gib, 6);
         assert_eq!(p.workers, 6);
         assert_eq!(p.over_memory, Some((3 * GIB, 2 * GIB)));
+        assert_eq!(
+            over_memory_warning(fixed(6), p, half_gib).as_deref(),
+            Some(
+                "warning: --kdf-threads 6: 6 key derivations of 512 MiB at once need 3072 MiB, more than the 2048 MiB of memory available; the system may swap or stop coldshard"
+            )
+        );
+        // Said with the number asked for, and the derivations there are to run.
+        let p = plan(fixed(200), machine(2, Some(2)), half_gib, 5);
+        assert!(
+            over_memory_warning(fixed(200), p, half_gib)
+                .unwrap()
+                .starts_with(
+                    "warning: --kdf-threads 200: 5 key derivations of 512 MiB at once need 2560 MiB"
+                )
+        );
+        // Never in automatic mode.
+        let p = plan(KdfThreads::Auto, machine(2, Some(0)), half_gib, 6);
+        assert_eq!(over_memory_warning(KdfThreads::Auto, p, half_gib), None);
         // Unknown memory: nothing to compare with.
         assert_eq!(
             plan(fixed(6), machine(2, None), half_gib, 6).over_memory,

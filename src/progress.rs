@@ -27,9 +27,12 @@ impl Progress {
         Progress(None)
     }
 
-    /// A bar "`what` 3/5" for a step of `total` items, or a spinner "`single`" when there is
-    /// only one item.
+    /// A bar "`what` 3/5" for a step of `total` items, a spinner "`single`" when there is
+    /// only one item, nothing when there is none.
     pub fn bar(what: &str, total: usize, single: impl FnOnce() -> String) -> Self {
+        if total == 0 {
+            return Progress(None);
+        }
         if total == 1 {
             return Self::spinner(&single());
         }
