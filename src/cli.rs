@@ -194,6 +194,9 @@ pub struct DrillArgs {
     /// Write the drill report (JSON, docs/CLI.md) to this new file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Key derivations to run at once (default: one per core, within half the available memory).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub kdf_threads: Option<u8>,
 }
 
 /// `coldshard reissue`.
@@ -234,6 +237,9 @@ pub struct ReissueArgs {
     /// Paper size of the new printable sheets.
     #[arg(long, value_enum, default_value_t = Paper::A4, ignore_case = true)]
     pub paper: Paper,
+    /// Key derivations to run at once (default: one per core, within half the available memory).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub kdf_threads: Option<u8>,
 }
 
 /// `coldshard generate`.
@@ -306,6 +312,9 @@ pub struct SplitArgs {
     /// Paper size of the printable sheets (share-<i>-of-<N>.pdf).
     #[arg(long, value_enum, default_value_t = Paper::A4, ignore_case = true)]
     pub paper: Paper,
+    /// Key derivations to run at once (default: one per core, within half the available memory).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub kdf_threads: Option<u8>,
 }
 
 /// `coldshard recover`.
@@ -333,6 +342,9 @@ pub struct RecoverArgs {
     /// The set's manifest.json: shares it does not record are refused before any passphrase.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Key derivations to run at once (default: one per core, within half the available memory).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub kdf_threads: Option<u8>,
 }
 
 /// `coldshard verify`.
@@ -344,6 +356,9 @@ pub struct VerifyArgs {
     /// Passphrases from a file: line i for the i-th SHARE, or one line for all.
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Key derivations to run at once (default: one per core, within half the available memory).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub kdf_threads: Option<u8>,
     /// Print one JSON object (docs/CLI.md).
     #[arg(long)]
     pub json: bool,

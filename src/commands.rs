@@ -17,10 +17,12 @@ use crate::drill;
 use crate::error::Error;
 use crate::format::{SetId, ShareHeader};
 use crate::input::{self, LoadedShare};
-use crate::issue::{self, NewShare, progress};
+use crate::issue::{self, NewShare};
 use crate::manifest::{self, SecretRecord};
 use crate::output;
+use crate::parallel::{self, KdfThreads};
 use crate::passphrase::{self, Passphrase};
+use crate::progress::Progress;
 use crate::secret::{InputFormat, MAX_INPUT_LEN, Secret, SecretKind};
 use crate::set::{self, ShareSet};
 use crate::shamir::{self, ShareCount, ShareIndex, SharePoint, Threshold};
@@ -225,6 +227,7 @@ fn split_into(
     passphrases: &[Passphrase],
     wallet: Option<&WalletFingerprint>,
     before_commit: impl FnOnce() -> Result<(), Error>,
+    threads: KdfThreads,
 ) -> Result<(SetId, PathBuf), Error> {
     // The set key signs every share; its seed is split along with the secret (docs/FORMAT.md).
     let set_key = issue::new_set_key()?;
@@ -256,7 +259,7 @@ fn split_into(
             label: plan.labels.get(i).cloned().flatten(),
         })
         .collect();
-    let sealed = issue::seal(&template, &new, &set_key, plan.artifacts)?;
+    let sealed = issue::seal(&template, &new, &set_key, plan.artifacts, threads)?;
     drop(new);
     let record = SecretRecord {
         kind: secret.kind().name().into(),
@@ -281,6 +284,7 @@ fn split_into(
                 .map_err(|e| Error::SelfCheck(e.to_string()))
         },
         before_commit,
+        threads,
     )?;
     Ok((set_id, dir))
 }
@@ -389,6 +393,7 @@ pub fn split(args: SplitArgs) -> Result<(), Error> {
         &passphrases,
         wallet.as_ref(),
         show_generated,
+        KdfThreads::from_arg(args.kdf_threads),
     )?;
 
     let (t, n) = (plan.threshold.get(), plan.count.get());
@@ -438,35 +443,84 @@ fn passphrase_list(file: Option<&PathBuf>, n: usize) -> Result<Option<Vec<Passph
     })
 }
 
-/// Opens one share: with the passphrase given, without one if it has none, or asking at the
-/// terminal, where a mistyped passphrase may be retyped at once.
-fn open_one(
-    share: &LoadedShare,
-    given: Option<&Passphrase>,
-) -> Result<Result<SharePoint, set::SetError>, Error> {
-    Ok(match (given, share.share().header().kdf) {
-        (Some(pass), _) => {
-            progress(&format!("Deriving the key of {}...", share.describe()));
-            set::unlock_one(share, pass)
-        }
-        (None, Kdf::None) => set::unlock_one(share, &Passphrase::empty()),
-        (None, Kdf::Argon2id(_)) => open_at_terminal(share)?,
+/// Opens one share without a passphrase file: without a passphrase if it has none, or asking
+/// at the terminal, where a mistyped passphrase may be retyped at once.
+fn open_one(share: &LoadedShare) -> Result<Result<SharePoint, set::SetError>, Error> {
+    Ok(match share.share().header().kdf {
+        Kdf::None => set::unlock_one(share, &Passphrase::empty()),
+        Kdf::Argon2id(_) => open_at_terminal(share)?,
     })
 }
 
-/// Opens each share, in order: with its passphrase-file line, or asking at the terminal, where
-/// each passphrase is checked at once and may be retyped (so nobody retypes because of a later
-/// custodian's mistake). Returns one result per share.
-/// With `stop_at_failure`, nothing is asked or derived after the first share that fails.
+/// Opens shares whose passphrases are known (a passphrase file), deriving their keys side by
+/// side within the memory budget (see [`crate::parallel`]). Returns one result per share, in
+/// order. With `stop_at_failure`, the results end with the first share that fails, in order,
+/// exactly as if the shares had been opened one after the other.
+fn open_given(
+    shares: &[(&LoadedShare, &Passphrase)],
+    stop_at_failure: bool,
+    threads: KdfThreads,
+) -> Result<Vec<Result<SharePoint, set::SetError>>, Error> {
+    let per_job = shares
+        .iter()
+        .map(|(s, _)| issue::kdf_memory_kib(&s.share().header().kdf))
+        .max()
+        .unwrap_or(0);
+    let workers = parallel::workers(threads, per_job, shares.len());
+    let progress = Progress::bar("Deriving keys", shares.len(), || {
+        shares
+            .first()
+            .map(|(s, _)| format!("Deriving the key of {}...", s.describe()))
+            .unwrap_or_default()
+    });
+    let results = parallel::run(
+        shares,
+        workers,
+        &progress,
+        |r: &Result<SharePoint, set::SetError>| stop_at_failure && r.is_err(),
+        |(share, pass)| set::unlock_one(share, pass),
+    )?;
+    let mut out = Vec::with_capacity(shares.len());
+    for result in results {
+        match result {
+            Some(r) => {
+                let failed = r.is_err();
+                out.push(r);
+                if failed && stop_at_failure {
+                    progress.stop();
+                    return Ok(out);
+                }
+            }
+            None => {
+                return Err(Error::SelfCheck(
+                    "a share was left unopened without an error".into(),
+                ));
+            }
+        }
+    }
+    progress.done();
+    Ok(out)
+}
+
+/// Opens each share, in order: with its passphrase-file line (keys derived side by side, see
+/// [`open_given`]), or asking at the terminal one share after the other, where each passphrase
+/// is checked at once and may be retyped (so nobody retypes because of a later custodian's
+/// mistake). Returns one result per share, in order.
+/// With `stop_at_failure`, the results end with the first share that fails; at the terminal,
+/// nothing is asked or derived after it.
 fn open_each(
     shares: &[LoadedShare],
     passphrase_file: Option<&PathBuf>,
     stop_at_failure: bool,
+    threads: KdfThreads,
 ) -> Result<Vec<Result<SharePoint, set::SetError>>, Error> {
-    let list = passphrase_list(passphrase_file, shares.len())?;
+    if let Some(list) = passphrase_list(passphrase_file, shares.len())? {
+        let pairs: Vec<(&LoadedShare, &Passphrase)> = shares.iter().zip(&list).collect();
+        return open_given(&pairs, stop_at_failure, threads);
+    }
     let mut results = Vec::with_capacity(shares.len());
-    for (i, share) in shares.iter().enumerate() {
-        let result = open_one(share, list.as_ref().and_then(|l| l.get(i)))?;
+    for share in shares {
+        let result = open_one(share)?;
         let failed = result.is_err();
         results.push(result);
         if failed && stop_at_failure {
@@ -480,9 +534,11 @@ fn open_at_terminal(share: &LoadedShare) -> Result<Result<SharePoint, set::SetEr
     let mut tries_left = terminal::ATTEMPTS;
     loop {
         let pass = terminal::ask_passphrase(&share.describe())?;
-        progress(&format!("Deriving the key of {}...", share.describe()));
+        let progress = Progress::spinner(&format!("Deriving the key of {}...", share.describe()));
         tries_left -= 1;
-        match set::unlock_one(share, &pass) {
+        let result = set::unlock_one(share, &pass);
+        progress.done();
+        match result {
             Err(set::SetError::WrongPassphrase { .. }) if tries_left > 0 => {
                 terminal::say(&format!(
                     "That passphrase does not open {}; please type it again ({tries_left} {} left).",
@@ -499,8 +555,9 @@ fn open_at_terminal(share: &LoadedShare) -> Result<Result<SharePoint, set::SetEr
 fn open_all(
     shares: &[LoadedShare],
     passphrase_file: Option<&PathBuf>,
+    threads: KdfThreads,
 ) -> Result<Vec<SharePoint>, Error> {
-    open_each(shares, passphrase_file, true)?
+    open_each(shares, passphrase_file, true, threads)?
         .into_iter()
         .map(|r| r.map_err(Error::from))
         .collect()
@@ -511,10 +568,11 @@ fn open_all(
 fn rebuild(
     share_args: &[String],
     passphrase_file: Option<&PathBuf>,
+    threads: KdfThreads,
 ) -> Result<(ShareSet, Secret), Error> {
     let set = set::validate(input::read_shares(share_args)?)?;
     set.require_threshold()?;
-    let points = open_all(set.shares(), passphrase_file)?;
+    let points = open_all(set.shares(), passphrase_file, threads)?;
     let secret = set.recover(&points)?;
     Ok((set, secret))
 }
@@ -541,7 +599,11 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
         // no SeedQR is refused before any passphrase is asked.
         seedqr::check_words(set.kind(), usize::from(set.header().secret_len))?;
     }
-    let points = open_all(set.shares(), args.passphrase_file.as_ref())?;
+    let points = open_all(
+        set.shares(),
+        args.passphrase_file.as_ref(),
+        KdfThreads::from_arg(args.kdf_threads),
+    )?;
     let secret = set.recover(&points)?;
     let indices: Vec<String> = set
         .shares()
@@ -614,7 +676,12 @@ pub fn recover(args: RecoverArgs) -> Result<(), Error> {
 pub fn verify(args: VerifyArgs) -> Result<(), Error> {
     let shares = input::read_shares(&args.shares)?;
     set::refuse_duplicates(&shares)?;
-    let results = open_each(&shares, args.passphrase_file.as_ref(), false)?;
+    let results = open_each(
+        &shares,
+        args.passphrase_file.as_ref(),
+        false,
+        KdfThreads::from_arg(args.kdf_threads),
+    )?;
     let ok = results.iter().all(Result::is_ok);
     if args.json {
         let list: Vec<_> = shares
@@ -964,13 +1031,49 @@ pub fn drill(args: DrillArgs) -> Result<(), Error> {
     set::refuse_conflicts(&of_set)?;
     drill::check_against_manifest(&mut presented, &manifest);
     let list = passphrase_list(args.passphrase_file.as_ref(), presented.len())?;
-    for (i, p) in presented.iter_mut().enumerate() {
-        let Some(share) = p.eligible() else { continue };
-        match open_one(share, list.as_ref().and_then(|l| l.get(i)))? {
+    // The shares still in the running, with their passphrase-file lines if there is a file.
+    let eligible: Vec<(usize, &LoadedShare, Option<&Passphrase>)> = presented
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            p.eligible()
+                .map(|s| (i, s, list.as_ref().and_then(|l| l.get(i))))
+        })
+        .collect();
+    let opened = match list.as_ref() {
+        // Every share is checked, so none stops the others: derived side by side.
+        Some(_) => {
+            let pairs: Vec<(&LoadedShare, &Passphrase)> = eligible
+                .iter()
+                .filter_map(|(_, s, pass)| pass.map(|p| (*s, p)))
+                .collect();
+            if pairs.len() != eligible.len() {
+                return Err(Error::Usage(
+                    "the passphrase file has no line for a share".into(),
+                ));
+            }
+            open_given(&pairs, false, KdfThreads::from_arg(args.kdf_threads))?
+        }
+        None => eligible
+            .iter()
+            .map(|(_, s, _)| open_one(s))
+            .collect::<Result<Vec<_>, Error>>()?,
+    };
+    let outcomes: Vec<(usize, String, Result<SharePoint, set::SetError>)> = eligible
+        .iter()
+        .map(|(i, s, _)| (*i, s.describe()))
+        .zip(opened)
+        .map(|((i, described), r)| (i, described, r))
+        .collect();
+    for (i, described, result) in outcomes {
+        let Some(p) = presented.get_mut(i) else {
+            continue;
+        };
+        match result {
             Ok(point) => p.point = Some(point),
             Err(e) => {
                 let text = e.to_string();
-                let prefix = format!("{}: ", share.describe());
+                let prefix = format!("{described}: ");
                 p.failure = Some(text.strip_prefix(&prefix).unwrap_or(&text).to_string());
             }
         }
@@ -1114,7 +1217,8 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
         ));
     }
     set.require_threshold()?;
-    let points = open_all(set.shares(), args.passphrase_file.as_ref())?;
+    let threads = KdfThreads::from_arg(args.kdf_threads);
+    let points = open_all(set.shares(), args.passphrase_file.as_ref(), threads)?;
     let (secret, set_key) = set.recover_with_key(&points)?;
     let threshold = set.threshold();
     let describe = |i: usize| {
@@ -1177,6 +1281,7 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
             ecc: args.qr_ecc,
             paper: args.paper,
         },
+        threads,
     )?;
     drop(new);
     let dealt = set::dealt_value(&secret, &set_key);
@@ -1197,6 +1302,7 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
         |records| Ok(m.next_revision(records, &set_key)?),
         |new_points| issue::check_new_points(new_points, &points, threshold, &dealt),
         show_generated,
+        threads,
     )?;
     let mut text = String::new();
     if args.index.is_some() {
@@ -1310,6 +1416,7 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         &passphrases,
         wallet.as_ref(),
         || Ok(()),
+        KdfThreads::Auto,
     )?;
     print(&format!(
         "1. split: 3-of-5 set {set_id} written to '{}', every file read back and every 3-subset checked.\n",
@@ -1333,14 +1440,18 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         &pick_file,
         format!("{}\n{}\n{}\n", pass_texts[0], pass_texts[2], pass_texts[4]).as_bytes(),
     )?;
-    let (_, rebuilt) = rebuild(&chosen, Some(&pick_file))?;
+    let (_, rebuilt) = rebuild(&chosen, Some(&pick_file), KdfThreads::Auto)?;
     if rebuilt.render()? != secret.render()? {
         return Err(Error::SelfCheck(
             "the demo recovered a different mnemonic".into(),
         ));
     }
     let all: Vec<String> = (0..5).map(file).collect();
-    open_all(&input::read_shares(&all)?, Some(&pass_file))?;
+    open_all(
+        &input::read_shares(&all)?,
+        Some(&pass_file),
+        KdfThreads::Auto,
+    )?;
     print(&format!(
         "2. recover: shares 1, 3 and 5 rebuilt the mnemonic exactly (fingerprint {}).\n\
          3. verify: all five shares are intact and open with their passphrases.\n\
@@ -1353,6 +1464,7 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         shares: chosen.to_vec(),
         passphrase_file: Some(pick_file.clone()),
         report: Some(dir.join("drill-report.json")),
+        kdf_threads: None,
     })?;
     print(&format!(
         "\nFiles are in '{}'. Try:\n\

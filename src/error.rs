@@ -83,6 +83,9 @@ pub enum Error {
     /// A ceremony transcript that cannot be read, is not intact, or cannot be appended to.
     #[error(transparent)]
     Transcript(#[from] TranscriptError),
+    /// A worker deriving keys stopped on an internal error (a bug); no result was produced.
+    #[error(transparent)]
+    Worker(#[from] crate::parallel::WorkerPanicked),
 }
 
 /// Exit codes of the set layer's verdicts.
@@ -190,7 +193,8 @@ impl Error {
             | Error::Encode(_)
             | Error::Passphrase(PassphraseError::Random(_))
             | Error::Secret(SecretError::Random(_))
-            | Error::Random(_) => EXIT_CHECK_FAILED,
+            | Error::Random(_)
+            | Error::Worker(_) => EXIT_CHECK_FAILED,
             Error::Usage(_)
             | Error::SeedQr(
                 SeedQrError::NotAMnemonic(_)

@@ -140,11 +140,16 @@ pub fn read_shares(args: &[String]) -> Result<Vec<LoadedShare>, InputError> {
             let name = display_name(arg);
             let bytes = read_share_bytes(arg)?;
             let armored = if crate::scan::is_image(&bytes) {
+                // Finding the code in a page scan or a photo can take most of a second.
+                let progress = crate::progress::Progress::spinner(&format!(
+                    "Reading the QR code in {name}..."
+                ));
                 let text =
                     crate::scan::read_qr_text(&bytes).map_err(|source| InputError::Image {
                         name: name.clone(),
                         source,
                     })?;
+                progress.done();
                 armor::decode(text.as_bytes()).map_err(|source| match source {
                     ArmorError::NoBegin => InputError::NotShareQr { name: name.clone() },
                     source => InputError::Share {

@@ -11,11 +11,12 @@ use crate::format::{EncryptedShare, ShareHeader};
 use crate::input;
 use crate::manifest::{self, ShareRecord};
 use crate::output::{self, PendingFolder};
+use crate::parallel::{self, KdfThreads};
 use crate::passphrase::Passphrase;
+use crate::progress::Progress;
 use crate::qr::{Ecc, QrMatrix};
 use crate::shamir::{self, ShareIndex, SharePoint};
 use crate::sheet::{self, Paper, SheetContent};
-use crate::terminal;
 
 /// A share to make: its point, passphrase, label and file name.
 pub struct NewShare<'a> {
@@ -91,11 +92,30 @@ pub fn share_words(index: ShareIndex, count: u8) -> String {
     }
 }
 
-/// Progress on stderr, only when a person is watching.
-pub fn progress(msg: &str) {
-    if terminal::stderr_is_terminal() {
-        terminal::stderr_line(msg);
+/// The Argon2 memory of one derivation under `kdf`, in KiB (0 without a passphrase).
+pub fn kdf_memory_kib(kdf: &Kdf) -> u64 {
+    match kdf {
+        Kdf::None => 0,
+        Kdf::Argon2id(p) => u64::from(p.memory_kib()),
     }
+}
+
+/// The results of a step that stops at its first failure, in order: all of them, or the
+/// first failure. A step stopped early leaves only items after its failure without a result.
+fn all_or_first_error<T>(results: Vec<Option<Result<T, Error>>>) -> Result<Vec<T>, Error> {
+    let mut out = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Some(Ok(value)) => out.push(value),
+            Some(Err(e)) => return Err(e),
+            None => {
+                return Err(Error::SelfCheck(
+                    "a share was left unprocessed without an error".into(),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn random<const N: usize>() -> Result<[u8; N], Error> {
@@ -106,66 +126,89 @@ fn random<const N: usize>() -> Result<[u8; N], Error> {
 
 /// Seals each new share with `template`'s set fields, a fresh salt and nonce, and the set key,
 /// and draws its files.
+///
+/// The shares are sealed side by side, as many at once as `threads` and the memory budget
+/// allow (see [`crate::parallel`]); the result is in the order of `new`, and the first share
+/// (in that order) that fails gives the error.
 pub fn seal(
     template: &ShareHeader,
     new: &[NewShare<'_>],
     set_key: &SetKey,
     artifacts: Artifacts,
+    threads: KdfThreads,
 ) -> Result<Vec<Sealed>, Error> {
-    let mut out = Vec::with_capacity(new.len());
-    for n in new {
-        let index = n.point.index();
-        progress(&format!(
-            "Encrypting {}...",
-            share_words(index, template.count.get())
-        ));
-        let header = ShareHeader {
-            index,
-            salt: if template.kdf == Kdf::None {
-                [0; SALT_LEN]
-            } else {
-                random::<SALT_LEN>()?
-            },
-            nonce: random::<NONCE_LEN>()?,
-            ..template.clone()
-        };
-        let share =
-            EncryptedShare::seal(header, &n.point, n.passphrase, set_key).map_err(Error::Encode)?;
-        let compact = armor::encode_compact(&share);
-        let qr = QrMatrix::encode(&compact, artifacts.ecc).map_err(Error::Qr)?;
-        let base = base_name(index, template.count.get());
-        let text = armor::encode(&share, n.label.as_ref());
-        let h = share.header();
-        let pdf = sheet::render_pdf(&SheetContent {
-            set_id: &h.set_id.to_string(),
-            index: index.get(),
-            count: h.count.get(),
-            threshold: h.threshold.get(),
-            label: n.label.as_ref().map(Label::as_str),
-            qr: &qr,
-            armor: &text,
-            paper: artifacts.paper,
-        })
-        .map_err(Error::Sheet)?;
-        let contents = [
-            text.into_bytes(),
-            qr.to_png(PNG_SCALE).map_err(Error::Qr)?,
-            qr.to_svg(SVG_MM).into_bytes(),
-            pdf,
-        ];
-        let files = EXTENSIONS
-            .iter()
-            .zip(contents)
-            .map(|(ext, bytes)| (format!("{base}.{ext}"), bytes))
-            .collect();
-        out.push(Sealed {
-            share,
-            compact,
-            label: n.label.clone(),
-            files,
-        });
-    }
-    Ok(out)
+    let workers = parallel::workers(threads, kdf_memory_kib(&template.kdf), new.len());
+    let progress = Progress::bar("Encrypting shares", new.len(), || {
+        new.first()
+            .map(|n| {
+                format!(
+                    "Encrypting {}...",
+                    share_words(n.point.index(), template.count.get())
+                )
+            })
+            .unwrap_or_default()
+    });
+    let results = parallel::run(new, workers, &progress, Result::is_err, |n| {
+        seal_one(template, n, set_key, artifacts)
+    })?;
+    let sealed = all_or_first_error(results)?;
+    progress.done();
+    Ok(sealed)
+}
+
+/// Seals one share and draws its files.
+fn seal_one(
+    template: &ShareHeader,
+    n: &NewShare<'_>,
+    set_key: &SetKey,
+    artifacts: Artifacts,
+) -> Result<Sealed, Error> {
+    let index = n.point.index();
+    let header = ShareHeader {
+        index,
+        salt: if template.kdf == Kdf::None {
+            [0; SALT_LEN]
+        } else {
+            random::<SALT_LEN>()?
+        },
+        nonce: random::<NONCE_LEN>()?,
+        ..template.clone()
+    };
+    let share =
+        EncryptedShare::seal(header, &n.point, n.passphrase, set_key).map_err(Error::Encode)?;
+    let compact = armor::encode_compact(&share);
+    let qr = QrMatrix::encode(&compact, artifacts.ecc).map_err(Error::Qr)?;
+    let base = base_name(index, template.count.get());
+    let text = armor::encode(&share, n.label.as_ref());
+    let h = share.header();
+    let pdf = sheet::render_pdf(&SheetContent {
+        set_id: &h.set_id.to_string(),
+        index: index.get(),
+        count: h.count.get(),
+        threshold: h.threshold.get(),
+        label: n.label.as_ref().map(Label::as_str),
+        qr: &qr,
+        armor: &text,
+        paper: artifacts.paper,
+    })
+    .map_err(Error::Sheet)?;
+    let contents = [
+        text.into_bytes(),
+        qr.to_png(PNG_SCALE).map_err(Error::Qr)?,
+        qr.to_svg(SVG_MM).into_bytes(),
+        pdf,
+    ];
+    let files = EXTENSIONS
+        .iter()
+        .zip(contents)
+        .map(|(ext, bytes)| (format!("{base}.{ext}"), bytes))
+        .collect();
+    Ok(Sealed {
+        share,
+        compact,
+        label: n.label.clone(),
+        files,
+    })
 }
 
 /// Writes `sealed` and the manifest that `manifest_for` signs into a staged folder, reads
@@ -179,6 +222,7 @@ pub fn write_checked(
     manifest_for: impl FnOnce(Vec<ShareRecord>) -> Result<Vec<u8>, Error>,
     check: impl FnOnce(&[SharePoint]) -> Result<(), Error>,
     before_commit: impl FnOnce() -> Result<(), Error>,
+    threads: KdfThreads,
 ) -> Result<PathBuf, Error> {
     let pending = PendingFolder::create(out)?;
     let mut records = Vec::with_capacity(sealed.len());
@@ -205,43 +249,38 @@ pub fn write_checked(
     let manifest_path = pending.write(manifest::FILE_NAME, &manifest_bytes)?;
 
     // Read every file back from disk: the text must decode to the share and open with the
-    // passphrase given; every image must carry exactly the share's compact form.
-    let mut points = Vec::with_capacity(sealed.len());
-    for (i, (s, paths)) in sealed.iter().zip(&written).enumerate() {
-        let header = s.share.header();
-        progress(&format!(
-            "Checking {} from disk...",
-            share_words(header.index, header.count.get())
-        ));
-        let mut text_point = None;
-        for ((name, _), path) in s.files.iter().zip(paths) {
-            let bytes = output::read_back(path, input::MAX_IMAGE_FILE)?;
-            let fail = |what: String| Error::SelfCheck(format!("{name}: {what}"));
-            if name.ends_with(".txt") {
-                let back = armor::decode(&bytes).map_err(|e| fail(e.to_string()))?;
-                if back.share != s.share || back.label != s.label {
-                    return Err(fail("differs from what was written".into()));
-                }
-                let pass = passphrases
-                    .get(i)
-                    .ok_or_else(|| Error::SelfCheck("passphrase missing".into()))?;
-                text_point = Some(back.share.open(pass).map_err(|e| fail(e.to_string()))?);
-            } else if name.ends_with(".png") || name.ends_with(".pdf") {
-                let text = if name.ends_with(".png") {
-                    png_qr_text(&bytes)
-                } else {
-                    sheet::embedded_qr(&bytes)
-                        .map_err(|e| e.to_string())
-                        .and_then(|img| QrMatrix::read_drawn(&img, 1))
-                }
-                .map_err(fail)?;
-                if text != s.compact {
-                    return Err(fail("its QR code does not carry the share".into()));
-                }
-            }
-        }
-        points.push(text_point.ok_or_else(|| Error::SelfCheck("no text file".into()))?);
-    }
+    // passphrase given; every image must carry exactly the share's compact form. The shares
+    // are checked side by side (each decrypts its text); the first failing share in order
+    // gives the error.
+    let kdf = sealed.first().map_or(Kdf::None, |s| s.share.header().kdf);
+    let workers = parallel::workers(threads, kdf_memory_kib(&kdf), sealed.len());
+    let progress = Progress::bar("Checking shares from disk", sealed.len(), || {
+        sealed
+            .first()
+            .map(|s| {
+                let h = s.share.header();
+                format!(
+                    "Checking {} from disk...",
+                    share_words(h.index, h.count.get())
+                )
+            })
+            .unwrap_or_default()
+    });
+    let items: Vec<(&Sealed, &Vec<PathBuf>, Option<&&Passphrase>)> = sealed
+        .iter()
+        .zip(&written)
+        .enumerate()
+        .map(|(i, (s, paths))| (s, paths, passphrases.get(i)))
+        .collect();
+    let results = parallel::run(
+        &items,
+        workers,
+        &progress,
+        Result::is_err,
+        |(s, paths, pass)| read_back_one(s, paths, pass.copied()),
+    )?;
+    let points = all_or_first_error(results)?;
+    progress.done();
     check(&points)?;
     let bytes = output::read_back(&manifest_path, manifest::MAX_FILE)?;
     let back = manifest::parse(&bytes, manifest::FILE_NAME)
@@ -258,6 +297,41 @@ pub fn write_checked(
     }
     before_commit()?;
     Ok(pending.commit()?)
+}
+
+/// Reads back the files of one sealed share: the text must decode to the share and open with
+/// its passphrase; every image must carry exactly the share's compact form. Returns the point.
+fn read_back_one(
+    s: &Sealed,
+    paths: &[PathBuf],
+    passphrase: Option<&Passphrase>,
+) -> Result<SharePoint, Error> {
+    let mut text_point = None;
+    for ((name, _), path) in s.files.iter().zip(paths) {
+        let bytes = output::read_back(path, input::MAX_IMAGE_FILE)?;
+        let fail = |what: String| Error::SelfCheck(format!("{name}: {what}"));
+        if name.ends_with(".txt") {
+            let back = armor::decode(&bytes).map_err(|e| fail(e.to_string()))?;
+            if back.share != s.share || back.label != s.label {
+                return Err(fail("differs from what was written".into()));
+            }
+            let pass = passphrase.ok_or_else(|| Error::SelfCheck("passphrase missing".into()))?;
+            text_point = Some(back.share.open(pass).map_err(|e| fail(e.to_string()))?);
+        } else if name.ends_with(".png") || name.ends_with(".pdf") {
+            let text = if name.ends_with(".png") {
+                png_qr_text(&bytes)
+            } else {
+                sheet::embedded_qr(&bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|img| QrMatrix::read_drawn(&img, 1))
+            }
+            .map_err(fail)?;
+            if text != s.compact {
+                return Err(fail("its QR code does not carry the share".into()));
+            }
+        }
+    }
+    text_point.ok_or_else(|| Error::SelfCheck("no text file".into()))
 }
 
 /// The text of the QR code in a PNG coldshard drew at [`PNG_SCALE`].

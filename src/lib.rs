@@ -6,6 +6,8 @@
 //! [`manifest`] is the signed public record of a set; [`drill`] checks a set against it.
 //! [`seedqr`] gives a recovered BIP39 seed as a SeedQR (SeedSigner's format) for signing devices.
 //! [`transcript`] is the hash-chained ceremony log the ceremony scripts append to.
+//! [`parallel`] derives the keys of several shares at once within a memory budget;
+//! [`progress`] shows progress on standard error when it is a terminal.
 //! [`commands`] holds one function per CLI command; [`error`] maps failures to exit codes.
 
 #![forbid(unsafe_code)]
@@ -23,7 +25,9 @@ pub mod input;
 pub mod issue;
 pub mod manifest;
 pub mod output;
+pub mod parallel;
 pub mod passphrase;
+pub mod progress;
 pub mod qr;
 pub mod scan;
 pub mod secret;
