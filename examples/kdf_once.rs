@@ -7,7 +7,8 @@
 //! target/release/examples/kdf_once 524288 3 1      # memory in KiB, passes, lanes
 //! ```
 //!
-//! Same inputs as `echo -n password | argon2 somesaltsomesalt -id -m 19 -t 3 -p 4 -l 32`.
+//! Same inputs and key as `echo -n password | argon2 somesaltsomesalt -id -m 19 -t 3 -p 4 -l 32 -r`
+//! (`-r`: without it the tool derives the key a second time, to verify the hash it printed).
 
 use std::process::ExitCode;
 
