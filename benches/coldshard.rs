@@ -103,8 +103,8 @@ fn shares() -> [(&'static str, EncryptedShare); 2] {
     ]
 }
 
-/// Text armor: writing a share and reading it back (strict parse, checksums, signature check
-/// is not part of it).
+/// Text armor: writing a share, and reading it back as `inspect` does: strict parse, line
+/// checks, the share's SHA-256 check and its Ed25519 signature.
 fn armor(c: &mut Criterion) {
     let mut group = c.benchmark_group("armor");
     for (name, share) in shares() {
