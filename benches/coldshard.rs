@@ -3,7 +3,7 @@
 //! back from a scanned page and from a phone photo, and the key derivation at the defaults.
 //!
 //! ```sh
-//! cargo bench --bench coldshard              # everything (about ten minutes on 2 cores)
+//! cargo bench --bench coldshard              # everything (about six minutes on 2 cores)
 //! cargo bench --bench coldshard -- kdf       # only the groups whose name matches
 //! ```
 //!
@@ -40,7 +40,7 @@ fn shamir(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group
             .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3));
+            .measurement_time(Duration::from_secs(5));
         for len in [16usize, 32, 64, 256] {
             let secret: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
             group.throughput(Throughput::Bytes(len as u64));
