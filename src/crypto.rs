@@ -5,10 +5,13 @@
 //! nonce keeps that true even if a salt ever repeated (a broken RNG, a reused passphrase and a
 //! copied salt), at no cost.
 
+use std::sync::OnceLock;
+
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
-use zeroize::Zeroizing;
+use rayon::prelude::*;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::passphrase::Passphrase;
 
@@ -150,6 +153,67 @@ pub enum Kdf {
 /// printed.
 pub struct Key(Box<Zeroizing<[u8; KEY_LEN]>>);
 
+/// The threads that compute Argon2 lanes at the same time (the `argon2` crate's `parallel`
+/// feature runs the lanes of each slice on the current rayon pool): one per core, or
+/// `RAYON_NUM_THREADS`. Started on first use and shared by every derivation of the process, so
+/// that derivations running at once share the cores rather than each starting its own threads.
+/// A failure to start them is kept and reported as a key-derivation error, never a panic.
+fn lane_threads() -> Result<&'static rayon::ThreadPool, CryptoError> {
+    static POOL: OnceLock<Result<rayon::ThreadPool, String>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("coldshard-kdf-{i}"))
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| CryptoError::Kdf(format!("cannot start the key-derivation threads: {e}")))
+}
+
+/// Blocks per parallel work item when filling and wiping the working memory (1 MiB).
+const WIPE_CHUNK_BLOCKS: usize = 1024;
+
+/// The Argon2 working memory of one derivation. Our own, so that it is wiped after use (argon2
+/// frees its own unwiped), and allocated fallibly, so that too little memory is an error.
+/// Zero-filled and wiped by the lane threads: the first touch of 512 MiB (page faults) and the
+/// wipe then use every core instead of one.
+struct WorkingMemory {
+    blocks: Vec<Block>,
+    pool: &'static rayon::ThreadPool,
+}
+
+impl WorkingMemory {
+    /// `count` zeroed blocks, or `None` when the memory cannot be had.
+    fn new(count: usize, pool: &'static rayon::ThreadPool) -> Option<Self> {
+        let mut blocks = Vec::new();
+        blocks.try_reserve_exact(count).ok()?;
+        let mut memory = WorkingMemory { blocks, pool };
+        // An indexed parallel extend writes into the reserved capacity: no reallocation.
+        pool.install(|| {
+            memory.blocks.par_extend(
+                (0..count)
+                    .into_par_iter()
+                    .with_min_len(WIPE_CHUNK_BLOCKS)
+                    .map(|_| Block::default()),
+            );
+        });
+        Some(memory)
+    }
+}
+
+impl Drop for WorkingMemory {
+    fn drop(&mut self) {
+        let blocks = &mut self.blocks;
+        self.pool.install(|| {
+            blocks
+                .par_chunks_mut(WIPE_CHUNK_BLOCKS)
+                .for_each(|chunk| chunk.iter_mut().zeroize());
+        });
+        // Anything the allocator gave beyond the blocks (nothing was ever written there).
+        blocks.spare_capacity_mut().zeroize();
+    }
+}
+
 /// Derives the key of one share from its passphrase and salt.
 pub fn derive_key(
     kdf: &Kdf,
@@ -167,22 +231,20 @@ pub fn derive_key(
                 Some(KEY_LEN),
             )
             .map_err(|e| CryptoError::InvalidParams(e.to_string()))?;
-            // Our own working memory, so that it is wiped after use (argon2 frees its own
-            // unwiped), and allocated fallibly, so that too little memory is an error.
-            let blocks = params.block_count();
-            let mut memory: Zeroizing<Vec<Block>> = Zeroizing::new(Vec::new());
-            memory.try_reserve_exact(blocks).map_err(|_| {
+            let pool = lane_threads()?;
+            let mut memory = WorkingMemory::new(params.block_count(), pool).ok_or_else(|| {
                 CryptoError::Kdf(format!("cannot allocate {} MiB", p.memory_kib / 1024))
             })?;
-            memory.resize(blocks, Block::default());
-            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-                .hash_password_into_with_memory(
-                    passphrase.as_bytes(),
-                    salt,
-                    key.as_mut_slice(),
-                    memory.as_mut_slice(),
-                )
-                .map_err(|e| CryptoError::Kdf(e.to_string()))?;
+            pool.install(|| {
+                Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                    .hash_password_into_with_memory(
+                        passphrase.as_bytes(),
+                        salt,
+                        key.as_mut_slice(),
+                        memory.blocks.as_mut_slice(),
+                    )
+            })
+            .map_err(|e| CryptoError::Kdf(e.to_string()))?;
         }
     }
     Ok(Key(key))
@@ -365,6 +427,14 @@ mod tests {
         assert_eq!(
             hex::encode(key.0.as_slice()),
             "4d1e3b2f28105865c9cb257cbbc19193101e6023265b8e1dade41b36cd7379ff"
+        );
+        // 64 MiB in 4 lanes: many work items for the lane threads that fill, derive and wipe.
+        //   echo -n password | argon2 somesaltsomesalt -id -m 16 -t 3 -p 4 -l 32 -r
+        let kdf = Kdf::Argon2id(Argon2Params::new(64 * 1024, 3, 4).unwrap());
+        let key = derive_key(&kdf, &Passphrase::new("password"), b"somesaltsomesalt").unwrap();
+        assert_eq!(
+            hex::encode(key.0.as_slice()),
+            "81db97a7e67a891784a2599bc879f957cb3512d273984bd97d8a18fc59ff01e2"
         );
     }
 
