@@ -222,27 +222,48 @@ fn printer_path(work: &Work) -> String {
     format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
 }
 
-fn drill_answers(work: &Work, name: &str, set: &Path, report: &Path, idx: &[usize]) -> String {
-    let mut lines = common_answers(&file_sha256(binary()));
-    lines.push(("manifest", set.join("manifest.json").display().to_string()));
-    lines.push(("report", report.display().to_string()));
-    lines.push(("sheets", idx.len().to_string()));
-    let keys = [
-        ("custodian.1", "sheet.1", "passphrase.1"),
-        ("custodian.2", "sheet.2", "passphrase.2"),
-        ("custodian.3", "sheet.3", "passphrase.3"),
-    ];
-    for (k, &i) in idx.iter().enumerate() {
-        lines.push((keys[k].0, LABELS[i - 1].into()));
-        lines.push((
-            keys[k].1,
-            set.join(format!("share-{i}-of-3.png"))
-                .display()
-                .to_string(),
-        ));
-        lines.push((keys[k].2, PASSES[i - 1].into()));
+/// An answers file for a drill or a restore: the common answers, `extra`, and the sheets
+/// presented in order as (custodian, sheet file, passphrase).
+fn presented_answers(
+    work: &Work,
+    name: &str,
+    extra: &[(&str, String)],
+    sheets: &[(&str, String, &str)],
+) -> String {
+    let mut lines: Vec<(String, String)> = common_answers(&file_sha256(binary()))
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    lines.push(("sheets".into(), sheets.len().to_string()));
+    for (k, (who, sheet, pass)) in sheets.iter().enumerate() {
+        let n = k + 1;
+        lines.push((format!("custodian.{n}"), who.to_string()));
+        lines.push((format!("sheet.{n}"), sheet.clone()));
+        lines.push((format!("passphrase.{n}"), pass.to_string()));
     }
+    let lines: Vec<(&str, String)> = lines.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     answers(work, name, &lines)
+}
+
+/// Sheet `i` of the 2-of-3 set in `set` as its custodian presents it: file `ext`, passphrase.
+fn sheet(set: &Path, i: usize, ext: &str) -> (&'static str, String, &'static str) {
+    (
+        LABELS[i - 1],
+        set.join(format!("share-{i}-of-3.{ext}"))
+            .display()
+            .to_string(),
+        PASSES[i - 1],
+    )
+}
+
+fn drill_answers(work: &Work, name: &str, set: &Path, report: &Path, idx: &[usize]) -> String {
+    let extra = [
+        ("manifest", set.join("manifest.json").display().to_string()),
+        ("report", report.display().to_string()),
+    ];
+    let sheets: Vec<_> = idx.iter().map(|&i| sheet(set, i, "png")).collect();
+    presented_answers(work, name, &extra, &sheets)
 }
 
 /// The Standard SeedQR payload of [`SEED`]: each word's index as four digits.
@@ -341,26 +362,16 @@ fn key_ceremony_output_passes_the_drill_and_the_restore() {
     // Disaster recovery to a 0600 file with shares 2 and 3.
     let seed_file = work.path("restored-seed.txt");
     let restore_transcript = work.path("restore.transcript");
-    let mut lines = common_answers(&file_sha256(binary()));
-    lines.extend([
-        ("target", "file".to_string()),
-        ("out", seed_file.display().to_string()),
-        ("manifest", set.join("manifest.json").display().to_string()),
-        ("sheets", "2".into()),
-        ("custodian.1", "bob".into()),
-        (
-            "sheet.1",
-            set.join("share-2-of-3.txt").display().to_string(),
-        ),
-        ("passphrase.1", PASSES[1].into()),
-        ("custodian.2", "carol".into()),
-        (
-            "sheet.2",
-            set.join("share-3-of-3.png").display().to_string(),
-        ),
-        ("passphrase.2", PASSES[2].into()),
-    ]);
-    let a = answers(&work, "restore.answers", &lines);
+    let a = presented_answers(
+        &work,
+        "restore.answers",
+        &[
+            ("target", "file".to_string()),
+            ("out", seed_file.display().to_string()),
+            ("manifest", set.join("manifest.json").display().to_string()),
+        ],
+        &[sheet(&set, 2, "txt"), sheet(&set, 3, "png")],
+    );
     let restore = run(script("disaster-recovery.sh", &root)
         .args(["--answers", &a, "--transcript"])
         .arg(&restore_transcript));
@@ -379,27 +390,17 @@ fn key_ceremony_output_passes_the_drill_and_the_restore() {
     // Disaster recovery to a compact SeedQR PNG, with shares 1 and 2.
     let png = work.path("seedqr.png");
     let seedqr_transcript = work.path("seedqr.transcript");
-    let mut lines = common_answers(&file_sha256(binary()));
-    lines.extend([
-        ("target", "seedqr".to_string()),
-        ("seedqr.form", "standard".into()),
-        ("seedqr.png", png.display().to_string()),
-        ("manifest", set.join("manifest.json").display().to_string()),
-        ("sheets", "2".into()),
-        ("custodian.1", "alice".into()),
-        (
-            "sheet.1",
-            set.join("share-1-of-3.png").display().to_string(),
-        ),
-        ("passphrase.1", PASSES[0].into()),
-        ("custodian.2", "bob".into()),
-        (
-            "sheet.2",
-            set.join("share-2-of-3.png").display().to_string(),
-        ),
-        ("passphrase.2", PASSES[1].into()),
-    ]);
-    let a = answers(&work, "seedqr.answers", &lines);
+    let a = presented_answers(
+        &work,
+        "seedqr.answers",
+        &[
+            ("target", "seedqr".to_string()),
+            ("seedqr.form", "standard".into()),
+            ("seedqr.png", png.display().to_string()),
+            ("manifest", set.join("manifest.json").display().to_string()),
+        ],
+        &[sheet(&set, 1, "png"), sheet(&set, 2, "png")],
+    );
     let seedqr = run(script("disaster-recovery.sh", &root)
         .args(["--answers", &a, "--transcript"])
         .arg(&seedqr_transcript));
@@ -769,29 +770,19 @@ fn disaster_recovery_on_screen_uses_the_alternate_screen_and_clears_it() {
     let root = sysroot(&work, "root", false);
     let (set, _, _) = key_ceremony(&work, &root);
     for (target, form) in [("screen", ""), ("seedqr", "compact")] {
-        let mut lines = common_answers(&file_sha256(binary()));
-        lines.extend([
-            ("target", target.to_string()),
-            ("seedqr.form", form.to_string()),
-            ("seedqr.png", String::new()),
-            ("manifest", set.join("manifest.json").display().to_string()),
-            ("sheets", "2".into()),
-            ("custodian.1", "alice".into()),
-            (
-                "sheet.1",
-                set.join("share-1-of-3.txt").display().to_string(),
-            ),
-            ("passphrase.1", PASSES[0].into()),
-            ("custodian.2", "carol".into()),
-            (
-                "sheet.2",
-                set.join("share-3-of-3.txt").display().to_string(),
-            ),
-            ("passphrase.2", PASSES[2].into()),
-            ("confirm.ready", String::new()),
-            ("confirm.entered", "yes".into()),
-        ]);
-        let a = answers(&work, &format!("{target}.answers"), &lines);
+        let a = presented_answers(
+            &work,
+            &format!("{target}.answers"),
+            &[
+                ("target", target.to_string()),
+                ("seedqr.form", form.to_string()),
+                ("seedqr.png", String::new()),
+                ("manifest", set.join("manifest.json").display().to_string()),
+                ("confirm.ready", String::new()),
+                ("confirm.entered", "yes".into()),
+            ],
+            &[sheet(&set, 1, "txt"), sheet(&set, 3, "txt")],
+        );
         let transcript = work.path(&format!("{target}.transcript"));
         let mut cmd = script("disaster-recovery.sh", &root);
         cmd.args(["--answers", &a, "--transcript"])
@@ -846,20 +837,19 @@ fn disaster_recovery_refuses_sheets_the_manifest_does_not_record() {
         &PASSES.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
     );
     let seed_file = work.path("restored.txt");
-    let mut lines = common_answers(&file_sha256(binary()));
-    lines.extend([
-        ("target", "file".to_string()),
-        ("out", seed_file.display().to_string()),
-        ("manifest", set.join("manifest.json").display().to_string()),
-        ("sheets", "2".into()),
-        ("custodian.1", "alice".into()),
-        ("sheet.1", other[0].clone()),
-        ("passphrase.1", PASSES[0].into()),
-        ("custodian.2", "bob".into()),
-        ("sheet.2", other[1].clone()),
-        ("passphrase.2", PASSES[1].into()),
-    ]);
-    let a = answers(&work, "other.answers", &lines);
+    let a = presented_answers(
+        &work,
+        "other.answers",
+        &[
+            ("target", "file".to_string()),
+            ("out", seed_file.display().to_string()),
+            ("manifest", set.join("manifest.json").display().to_string()),
+        ],
+        &[
+            ("alice", other[0].clone(), PASSES[0]),
+            ("bob", other[1].clone(), PASSES[1]),
+        ],
+    );
     let t = work.path("other.transcript");
     let ran = run(script("disaster-recovery.sh", &root)
         .args(["--answers", &a, "--transcript"])
