@@ -130,7 +130,7 @@ if ! cs_unattended; then
 fi
 split_status=0
 case $seed_pipe in
-    generate) "$COLDSHARD" generate --words "$words" | "$COLDSHARD" "${split[@]}" || split_status=$? ;;
+    generate) "$COLDSHARD" generate --words "$words" --reveal | "$COLDSHARD" "${split[@]}" || split_status=$? ;;
     answers) printf '%s\n' "$mnemonic" | "$COLDSHARD" "${split[@]}" || split_status=$? ;;
     *) "$COLDSHARD" "${split[@]}" || split_status=$? ;;
 esac

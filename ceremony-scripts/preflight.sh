@@ -15,6 +15,7 @@ Checks the laptop before a coldshard ceremony, each check PASS, WARN or FAIL wit
   radios      wireless, bluetooth and mobile radios are blocked (rfkill), where present
   swap        swap is off, or on encrypted (dm-crypt) or RAM (zram) devices
   ram-folder  /dev/shm is a RAM file system (tmpfs) for working files
+  memlock     coldshard can lock its memory (root, or no locked-memory limit); else WARN
   binary      the coldshard binary's SHA-256 equals the published one (--binary-sha256)
   clock       the time, to compare with a trusted watch (recorded)
   version     the coldshard version (recorded)
@@ -155,6 +156,21 @@ check_ram_folder() {
     fi
 }
 
+# Whether coldshard will be able to lock its memory (so that no secret reaches swap): with
+# CAP_IPC_LOCK (root) or no locked-memory limit. Read off this process, which coldshard inherits.
+check_memlock() {
+    local limit cap_eff
+    limit=$(ulimit -l)
+    cap_eff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status 2>/dev/null)
+    if [[ $limit == unlimited ]]; then
+        cs_check preflight.memlock PASS "no locked-memory limit: coldshard locks its memory"
+    elif [[ -n $cap_eff ]] && (((16#$cap_eff >> 14) & 1)); then
+        cs_check preflight.memlock PASS "CAP_IPC_LOCK held: coldshard locks its memory"
+    else
+        cs_check preflight.memlock WARN "locked memory is limited to $limit KiB: coldshard cannot lock its memory, so swap must stay off (run as root, or 'ulimit -l unlimited')"
+    fi
+}
+
 check_sysroot() {
     if [[ -n $CS_SYSROOT ]]; then
         cs_check preflight.sysroot WARN "COLDSHARD_SYSROOT is set: the checks read '$CS_SYSROOT', not this laptop (tests only)"
@@ -185,6 +201,7 @@ check_route
 check_radios
 check_swap
 check_ram_folder
+check_memlock
 check_binary
 cs_check preflight.clock INFO "the clock says $(date -u +%Y-%m-%dT%H:%M:%SZ); compare it with a trusted watch"
 cs_check preflight.version INFO "$("$COLDSHARD" --version)"

@@ -98,6 +98,27 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command may hold a seed, a passphrase or a decrypted share in memory (and
+    /// so locks its memory, see [`crate::hardening::lock_memory`]).
+    pub fn handles_secrets(&self) -> bool {
+        match self {
+            Command::Generate(_)
+            | Command::Split(_)
+            | Command::Recover(_)
+            | Command::Verify(_)
+            | Command::Drill(_)
+            | Command::Reissue(_)
+            | Command::Demo(_) => true,
+            Command::Inspect(_)
+            | Command::Manifest(_)
+            | Command::Transcript(_)
+            | Command::Completions { .. }
+            | Command::Man { .. } => false,
+        }
+    }
+}
+
 /// `coldshard manifest ...`.
 #[derive(Debug, Subcommand)]
 pub enum ManifestCommand {
@@ -249,8 +270,11 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 24, value_parser = parse_word_count)]
     pub words: usize,
     /// Write the words to this new file (mode 0600) instead of the terminal.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "reveal")]
     pub out: Option<PathBuf>,
+    /// Print the words even though standard output is not a terminal (a pipe or a file).
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 fn parse_word_count(s: &str) -> Result<usize, String> {

@@ -1,6 +1,6 @@
 //! One function per command: read inputs, call the library layers, write outputs.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -49,6 +49,11 @@ fn print(text: &str) -> Result<(), Error> {
 
 /// `coldshard generate`.
 pub fn generate(args: GenerateArgs) -> Result<(), Error> {
+    // A new seed goes to a pipe or a file only when asked: a redirect left in a script, or a
+    // terminal multiplexer's log, must not keep it by accident.
+    if args.out.is_none() && !args.reveal && !std::io::stdout().is_terminal() {
+        return Err(Error::NotRevealed);
+    }
     let secret = Secret::generate_mnemonic(args.words).map_err(|e| match e {
         crate::secret::SecretError::Random(reason) => Error::Random(reason),
         other => Error::Secret(other),

@@ -77,6 +77,11 @@ pub enum Error {
     /// The OS random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Random(String),
+    /// A secret would go to a standard output that is not a terminal, without --reveal.
+    #[error(
+        "refusing to print the new seed: standard output is not a terminal but a pipe or a file"
+    )]
+    NotRevealed,
     /// Writing to standard output failed.
     #[error("cannot write to standard output: {0}")]
     Stdout(String),
@@ -196,6 +201,7 @@ impl Error {
             | Error::Random(_)
             | Error::Worker(_) => EXIT_CHECK_FAILED,
             Error::Usage(_)
+            | Error::NotRevealed
             | Error::SeedQr(
                 SeedQrError::NotAMnemonic(_)
                 | SeedQrError::WordCount(_)
@@ -283,6 +289,10 @@ impl Error {
             ),
             Error::Manifest(ManifestError::OtherSet { .. }) => Some(
                 "give the manifest of the set the shares belong to; 'coldshard inspect' shows a share's set"
+                    .into(),
+            ),
+            Error::NotRevealed => Some(
+                "write it to a new private file with --out FILE, or add --reveal to send it down the pipe on purpose (as in 'coldshard generate --reveal | coldshard split --in - ...')"
                     .into(),
             ),
             Error::SeedQr(SeedQrError::NoDestination) => Some(

@@ -6,13 +6,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use coldshard::cli::{Cli, Command, ManifestCommand, TranscriptCommand};
-use coldshard::commands;
+use coldshard::hardening;
+use coldshard::{commands, terminal};
 
 fn main() -> ExitCode {
-    for warning in coldshard::hardening::harden_process() {
-        coldshard::terminal::stderr_line(&format!("warning: {warning}"));
+    hardening::install_panic_hook();
+    let command = Cli::parse().command;
+    for line in hardening::harden_process(command.handles_secrets()) {
+        terminal::stderr_line(&line);
     }
-    let result = match Cli::parse().command {
+    let result = match command {
         Command::Generate(args) => commands::generate(args),
         Command::Split(args) => commands::split(args),
         Command::Recover(args) => commands::recover(args),

@@ -16,14 +16,10 @@
 //! source location: the panic message, which could hold anything the failing code formatted,
 //! is never printed and is wiped where it can be.
 
-use std::cell::{Cell, RefCell};
 use std::num::NonZeroUsize;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use zeroize::Zeroize;
-
+use crate::hardening;
 use crate::progress::Progress;
 use crate::terminal;
 
@@ -160,49 +156,6 @@ pub struct WorkerPanicked {
     pub location: String,
 }
 
-thread_local! {
-    /// Whether this thread is running a job under [`guarded`].
-    static IN_JOB: Cell<bool> = const { Cell::new(false) };
-    /// Where the last job of this thread panicked.
-    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Installs, once, a panic hook that keeps quiet about panics inside jobs (recording only
-/// where they happened) and hands every other panic to the hook that was there before.
-fn install_hook() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if IN_JOB.with(Cell::get) {
-                let at = info.location().map_or_else(
-                    || "an unknown place".to_string(),
-                    |l| format!("{}:{}", l.file(), l.line()),
-                );
-                PANIC_AT.with(|p| *p.borrow_mut() = Some(at));
-            } else {
-                previous(info);
-            }
-        }));
-    });
-}
-
-/// Runs `f`, turning a panic into the place it happened; the panic's message is wiped.
-fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, String> {
-    install_hook();
-    IN_JOB.with(|flag| flag.set(true));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    IN_JOB.with(|flag| flag.set(false));
-    result.map_err(|payload| {
-        if let Ok(mut text) = payload.downcast::<String>() {
-            text.zeroize();
-        }
-        PANIC_AT
-            .with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|| "an unknown place".to_string())
-    })
-}
-
 /// Runs `job` on every item with up to `workers` threads (the calling thread is one of them)
 /// and returns the results in item order. `progress` counts finished items.
 ///
@@ -229,7 +182,7 @@ pub fn run<T: Sync, R: Send>(
             if i > first_stop.load(Ordering::SeqCst) {
                 break;
             }
-            match guarded(|| job(item)) {
+            match hardening::contain_panic(|| job(item)) {
                 Ok(result) => {
                     if stop_after(&result) {
                         first_stop.fetch_min(i, Ordering::SeqCst);

@@ -20,7 +20,6 @@
 
 use std::collections::BTreeSet;
 use std::io::Cursor;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits};
 use rxing::common::HybridBinarizer;
@@ -250,7 +249,7 @@ pub fn find_texts(gray: &GrayImage) -> BTreeSet<String> {
         ..DecodeHints::default()
     };
     // A decoder bug on a hostile image must not take the program down: it is "not found".
-    let found = catch_unwind(AssertUnwindSafe(|| {
+    let found = crate::hardening::contain_panic(|| {
         let source = Luma8Source::new_with_slice(gray.as_raw(), w, h).ok()?;
         let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
         // zxing-cpp's detector finds every code at once...
@@ -265,7 +264,7 @@ pub fn find_texts(gray: &GrayImage) -> BTreeSet<String> {
             texts.insert(result.getText().to_string());
         }
         Some(texts)
-    }));
+    });
     found.ok().flatten().unwrap_or_default()
 }
 

@@ -496,6 +496,7 @@ fn preflight_passes_an_air_gapped_laptop_and_names_each_failure() {
         "PASS  preflight.route",
         "PASS  preflight.radios",
         "PASS  preflight.swap",
+        "PASS  preflight.memlock",
         "PASS  preflight.binary",
         "INFO  preflight.clock",
         "INFO  preflight.version",
@@ -503,6 +504,28 @@ fn preflight_passes_an_air_gapped_laptop_and_names_each_failure() {
         assert!(ran.log.contains(line), "{line}:\n{}", ran.log);
     }
     transcript_verifies(&t);
+
+    // Without CAP_IPC_LOCK and under the usual 8 MiB limit, coldshard cannot lock its memory:
+    // a WARN that says so (swap off is then what keeps secrets off the disk), not a FAIL.
+    let program = script("preflight.sh", &good);
+    let mut limited = Command::new("setpriv");
+    limited
+        .args(["--inh-caps=-ipc_lock", "--bounding-set=-ipc_lock"])
+        .args(["prlimit", "--memlock=8388608"])
+        .arg(program.get_program())
+        .args(["--binary-sha256", &sha, "--transcript"])
+        .arg(work.path("limited.transcript"))
+        .envs(program.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdin(std::process::Stdio::null());
+    let ran = run(&mut limited);
+    assert_eq!(ran.code, Some(0), "{}", ran.log);
+    let line = ran.log.lines().find(|l| l.contains("preflight.memlock"));
+    assert!(
+        line.is_some_and(|l| l.starts_with("WARN  preflight.memlock")
+            && l.contains("locked memory is limited to 8192 KiB")),
+        "{}",
+        ran.log
+    );
 
     let bad = sysroot(&work, "bad", true);
     let t = work.path("bad.transcript");

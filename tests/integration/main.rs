@@ -7,6 +7,7 @@ mod ceremony;
 mod drill;
 mod errors;
 mod format_vectors;
+mod hygiene;
 mod images;
 mod leaks;
 mod manifest;

@@ -650,15 +650,23 @@ fn assert_mnemonic(text: &str, count: usize) {
 #[test]
 fn generate_prints_valid_words_that_split_accepts() {
     let work = Work::new();
-    let a = coldshard().arg("generate").assert().success();
+    let a = coldshard()
+        .args(["generate", "--reveal"])
+        .assert()
+        .success();
     let words24 = stdout_of(&a);
     assert_mnemonic(&words24, 24);
-    let again = stdout_of(&coldshard().arg("generate").assert().success());
+    let again = stdout_of(
+        &coldshard()
+            .args(["generate", "--reveal"])
+            .assert()
+            .success(),
+    );
     assert_ne!(words24, again, "two generated mnemonics are equal");
 
     let words12 = stdout_of(
         &coldshard()
-            .args(["generate", "--words", "12"])
+            .args(["generate", "--words", "12", "--reveal"])
             .assert()
             .success(),
     );
@@ -680,6 +688,34 @@ fn generate_prints_valid_words_that_split_accepts() {
             words
         );
     }
+}
+
+#[test]
+fn generate_refuses_to_print_to_a_pipe_without_reveal() {
+    // assert_cmd captures standard output through a pipe, as a script's redirect would.
+    let a = coldshard()
+        .args(["generate", "--words", "12"])
+        .assert()
+        .code(2);
+    assert_eq!(
+        stdout_of(&a),
+        "",
+        "words printed to a pipe without --reveal"
+    );
+    let err = stderr_of(&a);
+    assert!(
+        err.starts_with("error: refusing to print the new seed: standard output is not a terminal"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: write it to a new private file with --out FILE"),
+        "{err}"
+    );
+    // --reveal and --out do not go together: the words go to one place.
+    coldshard()
+        .args(["generate", "--reveal", "--out", "x.txt"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -725,7 +761,7 @@ fn generate_refuses_word_counts_bip39_does_not_allow() {
     for ok in ["15", "21"] {
         let out = stdout_of(
             &coldshard()
-                .args(["generate", "--words", ok])
+                .args(["generate", "--words", ok, "--reveal"])
                 .assert()
                 .success(),
         );
