@@ -10,6 +10,7 @@ mod format_vectors;
 mod images;
 mod leaks;
 mod manifest;
+mod mutation;
 mod parallel;
 mod printing;
 mod properties;
