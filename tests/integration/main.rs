@@ -16,6 +16,7 @@ mod printing;
 mod properties;
 mod pty;
 mod reissue;
+mod secrecy;
 mod seedqr;
 mod transcript;
 mod workflows;
