@@ -280,22 +280,20 @@ fn histograms(
     }
     let mut out = Vec::new();
     for (j, &(a, b)) in pairs.iter().enumerate() {
-        for c in 0..=256usize {
+        // Every c in GF(256), then None for the projection onto y_b alone.
+        for c in (0..=255u8).map(Some).chain([None]) {
             let mut h = [0u64; 256];
             for (cell, &n) in joint[j].iter().enumerate() {
                 let (ya, yb) = (cell >> 8, cell & 0xff);
-                // c = 256 stands for the projection onto y_b alone.
-                let z = if c == 256 {
-                    yb
-                } else {
-                    ya ^ usize::from(mul[c][yb])
+                let z = match c {
+                    Some(c) => ya ^ usize::from(mul[usize::from(c)][yb]),
+                    None => yb,
                 };
                 h[z] += n;
             }
-            let what = if c == 256 {
-                format!("y{}", b + 1)
-            } else {
-                format!("y{} + {c:#04x}*y{}", a + 1, b + 1)
+            let what = match c {
+                Some(c) => format!("y{} + {c:#04x}*y{}", a + 1, b + 1),
+                None => format!("y{}", b + 1),
             };
             out.push((what, h));
         }
