@@ -4,7 +4,7 @@
 //! or is provably the same share (an unauthenticated label, surrounding white space, the final
 //! newline) and rebuilds the identical secret. Never another share, never a panic.
 //!
-//! The bulk (about 110,000 cases) runs in-process through the library's entry points
+//! The bulk (about 118,000 cases) runs in-process through the library's entry points
 //! (`armor::decode`, `set::validate`, `set::unlock_one`, `ShareSet::recover`), with the error
 //! mapped to its exit code by `Error::exit_code`, the function the binary uses. A sample of 50
 //! cases per class then runs through the real binary. docs/SECURITY.md, "Mutation and secrecy
