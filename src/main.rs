@@ -12,7 +12,11 @@ fn main() -> ExitCode {
     for warning in coldshard::hardening::harden_process() {
         coldshard::terminal::stderr_line(&format!("warning: {warning}"));
     }
-    let result = match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    let result = match cli.command {
         Command::Generate(args) => commands::generate(args),
         Command::Split(args) => commands::split(args),
         Command::Recover(args) => commands::recover(args),
@@ -34,4 +38,19 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Prints clap's help, version or usage error and gives its exit code, except that help or
+/// version that cannot be written to standard output (a reader that has gone) is reported as
+/// any other command's output would be: an error line and exit 2 (docs/CLI.md).
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let printed = e.print();
+    if let Err(io) = printed
+        && !e.use_stderr()
+    {
+        let failed = coldshard::error::Error::Stdout(io.to_string());
+        failed.report();
+        return ExitCode::from(failed.exit_code());
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(coldshard::error::EXIT_BAD_INPUT))
 }
