@@ -74,6 +74,26 @@ pub fn generate(args: GenerateArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// Deletes what interrupted splits or reissues left beside `out` and says what it found.
+fn clean_leftovers(out: &Path) {
+    for found in output::clean_leftovers(out) {
+        match found {
+            output::Leftover::Removed(p) => warn(&format!(
+                "removed '{}', left by an interrupted split or reissue (its shares were never complete or checked)",
+                p.display()
+            )),
+            output::Leftover::InUse(p) => warn(&format!(
+                "'{}' is being written by a split or reissue running now",
+                p.display()
+            )),
+            output::Leftover::Unknown(p) => warn(&format!(
+                "'{}' was left by an interrupted split or reissue and may hold a complete set of shares or a secret; delete it once you are sure none is running",
+                p.display()
+            )),
+        }
+    }
+}
+
 /// Everything `split` needs besides the secret and the passphrases.
 struct SplitPlan {
     threshold: Threshold,
@@ -368,12 +388,7 @@ fn wallet_line(wallet: Option<&WalletFingerprint>) -> String {
 pub fn split(args: SplitArgs) -> Result<(), Error> {
     let plan = plan_from_args(&args)?;
     output::check_target_free(&args.out)?;
-    for stale in output::leftover_staging(&args.out) {
-        warn(&format!(
-            "'{}' was left by an interrupted split and may hold a complete set of shares; delete it once you are sure no split is running",
-            stale.display()
-        ));
-    }
+    clean_leftovers(&args.out);
     if args.generate_passphrases && !terminal::has_terminal() {
         return Err(Error::Usage(
             "--generate-passphrases shows each passphrase on the terminal, and there is none; use --passphrase-file".into(),
@@ -1182,12 +1197,7 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
     let m = manifest::read(&args.manifest)?;
     let set = set::validate(input::read_shares(&args.shares)?)?;
     require_on_manifest(&m, &args.manifest, &set)?;
-    for stale in output::leftover_staging(&args.out) {
-        warn(&format!(
-            "'{}' was left by an interrupted split or reissue and may hold shares; delete it once you are sure none is running",
-            stale.display()
-        ));
-    }
+    clean_leftovers(&args.out);
     let targets = reissue_targets(&args, &m)?;
     if !args.labels.is_empty() && args.labels.len() != targets.len() {
         return Err(Error::Usage(format!(
@@ -1364,9 +1374,18 @@ pub fn reissue(args: ReissueArgs) -> Result<(), Error> {
 
 /// `coldshard demo`: split the demo mnemonic 3-of-5, recover from three shares, verify all.
 pub fn demo(args: DemoArgs) -> Result<(), Error> {
+    if let Some(dir) = &args.out {
+        output::check_target_free(dir)?;
+    }
+    // Printed before anything is made: with nobody reading, the demo leaves nothing behind.
+    print(&format!(
+        "coldshard demo: the official BIP39 test mnemonic \"void come effort ... involve unfold\" (24 words).\n\
+         The demo uses a LOW key-derivation cost (Argon2id, 8 MiB, 1 pass) to run in seconds;\n\
+         real splits use {}.\n\n",
+        kdf_text(&Kdf::Argon2id(Argon2Params::DEFAULT))
+    ))?;
     let dir = match args.out {
         Some(dir) => {
-            output::check_target_free(&dir)?;
             std::fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -1407,12 +1426,6 @@ pub fn demo(args: DemoArgs) -> Result<(), Error> {
         .collect();
     let passphrases: Vec<Passphrase> = pass_texts.iter().map(|p| Passphrase::new(p)).collect();
     let shares_dir = dir.join("shares");
-    print(&format!(
-        "coldshard demo: the official BIP39 test mnemonic \"void come effort ... involve unfold\" (24 words).\n\
-         The demo uses a LOW key-derivation cost (Argon2id, 8 MiB, 1 pass) to run in seconds;\n\
-         real splits use {}.\n\n",
-        kdf_text(&Kdf::Argon2id(Argon2Params::DEFAULT))
-    ))?;
     let wallet = WalletFingerprint::of(&secret, false)?;
     let (set_id, shares_dir) = split_into(
         &shares_dir,

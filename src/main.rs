@@ -11,7 +11,10 @@ use coldshard::{commands, terminal};
 
 fn main() -> ExitCode {
     hardening::install_panic_hook();
-    let command = Cli::parse().command;
+    let command = match Cli::try_parse() {
+        Ok(cli) => cli.command,
+        Err(e) => return clap_exit(&e),
+    };
     for line in hardening::harden_process(command.handles_secrets()) {
         terminal::stderr_line(&line);
     }
@@ -37,4 +40,19 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Prints clap's help, version or usage error and gives its exit code, except that help or
+/// version that cannot be written to standard output (a reader that has gone) is reported as
+/// any other command's output would be: an error line and exit 2 (docs/CLI.md).
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let printed = e.print();
+    if let Err(io) = printed
+        && !e.use_stderr()
+    {
+        let failed = coldshard::error::Error::Stdout(io.to_string());
+        failed.report();
+        return ExitCode::from(failed.exit_code());
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(coldshard::error::EXIT_BAD_INPUT))
 }

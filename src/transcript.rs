@@ -699,40 +699,61 @@ pub fn hash_artifact(name: &str) -> Result<Artifact, TranscriptError> {
 /// Appends the line of `entry` at `time` to the transcript at `path`, creating it (mode 0600)
 /// if it does not exist. Under an exclusive lock (flock) on the file, the whole existing
 /// chain is checked first and nothing is appended to one that is not intact; the line is
-/// written with O_APPEND and synced. Returns the new line's SHA-256 (hex): the new final hash.
+/// written with O_APPEND and synced. A new transcript appears only with its first line whole
+/// (see [`crate::output::write_new_file`]): killed at any moment, no empty or cut file is
+/// left. Returns the new line's SHA-256 (hex): the new final hash.
 pub fn append(path: &Path, entry: &Entry, time: &str) -> Result<String, TranscriptError> {
     let write_err = |reason: String| TranscriptError::Write {
         path: shown(path),
         reason,
     };
-    let open = |create: bool| {
-        let mut o = OpenOptions::new();
-        o.read(true).append(true).custom_flags(nonblocking());
-        if create {
-            o.create_new(true).mode(0o600);
+    if matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+    {
+        let (line, hash) = line_after(path, &Verified::default(), 0, entry, time)?;
+        match crate::output::write_new_file(path, line.as_bytes()) {
+            Ok(()) => return Ok(hash),
+            // Another append created it first: this line goes after its line, as below.
+            Err(crate::output::OutputError::Exists(_)) => {}
+            Err(crate::output::OutputError::Io { reason, .. }) => return Err(write_err(reason)),
+            Err(e) => return Err(write_err(e.to_string())),
         }
-        o.open(path)
-    };
-    let (file, created) = match open(true) {
-        Ok(f) => (f, true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            (open(false).map_err(|e| write_err(e.to_string()))?, false)
-        }
-        Err(e) => return Err(write_err(e.to_string())),
-    };
-    let result = append_locked(path, &file, entry, time);
-    if result.is_err() && created {
-        // Leave nothing behind: the file did not exist before.
-        drop(file);
-        let _ = std::fs::remove_file(path);
-    } else if result.is_ok() && created {
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let _ = File::open(parent).and_then(|d| d.sync_all());
     }
-    result
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .custom_flags(nonblocking())
+        .open(path)
+        .map_err(|e| write_err(crate::output::io_reason(&e)))?;
+    append_locked(path, &file, entry, time)
+}
+
+/// The line (with its LF) of `entry` at `time` after the lines `before` (`old_len` bytes),
+/// and its hash; refused if the transcript would pass its limits.
+fn line_after(
+    path: &Path,
+    before: &Verified,
+    old_len: usize,
+    entry: &Entry,
+    time: &str,
+) -> Result<(String, String), TranscriptError> {
+    let record = entry.record_after(before, time);
+    let mut line = record.to_line();
+    let hash = crate::manifest::sha256_hex(line.as_bytes());
+    line.push('\n');
+    let full = |what: String| TranscriptError::Full {
+        path: shown(path),
+        what,
+    };
+    if before.lines() + 1 > MAX_LINES {
+        return Err(full(format!("it would have more than {MAX_LINES} lines")));
+    }
+    if line.len() > MAX_LINE || (old_len + line.len()) as u64 > MAX_FILE {
+        return Err(full(format!(
+            "it would be larger than {} MiB",
+            MAX_FILE / (1024 * 1024)
+        )));
+    }
+    Ok((line, hash))
 }
 
 fn append_locked(
@@ -760,23 +781,7 @@ fn append_locked(
     } else {
         verify(&bytes, &shown(path)).map_err(|e| TranscriptError::NotAppended(Box::new(e)))?
     };
-    let record = entry.record_after(&before, time);
-    let mut line = record.to_line();
-    let hash = crate::manifest::sha256_hex(line.as_bytes());
-    line.push('\n');
-    let full = |what: String| TranscriptError::Full {
-        path: shown(path),
-        what,
-    };
-    if before.lines() + 1 > MAX_LINES {
-        return Err(full(format!("it would have more than {MAX_LINES} lines")));
-    }
-    if line.len() > MAX_LINE || (bytes.len() + line.len()) as u64 > MAX_FILE {
-        return Err(full(format!(
-            "it would be larger than {} MiB",
-            MAX_FILE / (1024 * 1024)
-        )));
-    }
+    let (line, hash) = line_after(path, &before, bytes.len(), entry, time)?;
     let old_len = bytes.len() as u64;
     if let Err(e) = file
         .write_all(line.as_bytes())
@@ -784,7 +789,10 @@ fn append_locked(
     {
         // Take back whatever part of the line reached the file.
         let _ = file.set_len(old_len).and_then(|()| file.sync_all());
-        return Err(write_err(e.to_string()));
+        return Err(write_err(format!(
+            "{}; nothing was appended",
+            crate::output::io_reason(&e)
+        )));
     }
     Ok(hash)
 }

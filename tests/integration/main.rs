@@ -6,6 +6,7 @@ mod bip39_vectors;
 mod ceremony;
 mod drill;
 mod errors;
+mod faults;
 mod format_vectors;
 mod hygiene;
 mod images;
