@@ -18,6 +18,8 @@ use coldshard::passphrase::Passphrase;
 use coldshard::secret::{InputFormat, Secret, SecretKind};
 use coldshard::shamir::{self, ShareCount, ShareIndex, SharePoint, Threshold};
 use serde_json::{Value, json};
+
+use crate::util::{gf_inv, gf_mul};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -192,27 +194,6 @@ fn independent_open(armor_text: &str, passphrase: &str) -> (u8, Vec<u8>, [u8; 32
         )
         .expect("authentic");
     (b[13], value, public, b[98..114].try_into().unwrap())
-}
-
-/// Multiplication in GF(2^8) modulo x^8 + x^4 + x^3 + x^2 + 1 (0x11d), as FORMAT.md fixes.
-fn gf_mul(mut a: u8, mut b: u8) -> u8 {
-    let mut p = 0u8;
-    while b != 0 {
-        if b & 1 != 0 {
-            p ^= a;
-        }
-        let carry = a & 0x80 != 0;
-        a <<= 1;
-        if carry {
-            a ^= 0x1d;
-        }
-        b >>= 1;
-    }
-    p
-}
-
-fn gf_inv(a: u8) -> u8 {
-    (1..=255u8).find(|&b| gf_mul(a, b) == 1).expect("non-zero")
 }
 
 /// Lagrange interpolation at x = 0, byte by byte.

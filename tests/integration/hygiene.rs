@@ -186,23 +186,10 @@ fn passphrases_are_never_taken_from_the_environment() {
         "{err}"
     );
     let out = work.path("env-split");
-    let split = run(&[
-        "split",
-        "-t",
-        "2",
-        "-n",
-        "2",
-        "--in",
-        &secret_file,
-        "--out",
-        out.to_str().unwrap(),
-        "--kdf-memory",
-        "1",
-        "--kdf-iterations",
-        "1",
-        "--kdf-lanes",
-        "1",
-    ]);
+    let mut split_args = vec!["split", "-t", "2", "-n", "2", "--in", &secret_file, "--out"];
+    split_args.push(out.to_str().unwrap());
+    split_args.extend(FAST_KDF);
+    let split = run(&split_args);
     assert_eq!(split.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&split.stderr).contains("no terminal is available"),

@@ -22,6 +22,8 @@
 
 use coldshard::shamir::{self, ShareCount, SharePoint, Threshold};
 
+use crate::util::{gf_inv, gf_mul};
+
 /// Splits of each secret, for each threshold.
 const SPLITS: usize = 100_000;
 /// Bytes per secret. Every byte has its own polynomial, so each split gives this many
@@ -33,28 +35,6 @@ const SHARES: u8 = 3;
 const FAMILY_ALPHA: f64 = 1e-6;
 /// Degrees of freedom of a 256-cell test (every cell is filled at this sample size).
 const DF: f64 = 255.0;
-
-/// GF(2^8) with the reduction polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d), as blahaj and
-/// docs/FORMAT.md section 3: written here from the definition, not taken from blahaj.
-fn gf_mul(a: u8, b: u8) -> u8 {
-    let (mut a, mut b, mut p) = (a, b, 0u8);
-    while b != 0 {
-        if b & 1 != 0 {
-            p ^= a;
-        }
-        let carry = a & 0x80 != 0;
-        a <<= 1;
-        if carry {
-            a ^= 0x1d;
-        }
-        b >>= 1;
-    }
-    p
-}
-
-fn gf_inv(a: u8) -> u8 {
-    (1..=255).find(|&b| gf_mul(a, b) == 1).expect("non-zero")
-}
 
 /// The full multiplication table, for the projections.
 fn mul_table() -> Vec<[u8; 256]> {

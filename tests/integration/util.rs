@@ -334,3 +334,26 @@ pub fn forge_own_share(share_file: &str, passphrase: &str) -> String {
     recheck(&mut bytes);
     rearmor(&text, &bytes)
 }
+
+/// Multiplication in GF(2^8) modulo x^8 + x^4 + x^3 + x^2 + 1 (0x11d), as FORMAT.md section 3
+/// fixes: written here from the definition, not taken from blahaj, to check it independently.
+pub fn gf_mul(mut a: u8, mut b: u8) -> u8 {
+    let mut p = 0u8;
+    while b != 0 {
+        if b & 1 != 0 {
+            p ^= a;
+        }
+        let carry = a & 0x80 != 0;
+        a <<= 1;
+        if carry {
+            a ^= 0x1d;
+        }
+        b >>= 1;
+    }
+    p
+}
+
+/// The inverse of a non-zero element of GF(2^8).
+pub fn gf_inv(a: u8) -> u8 {
+    (1..=255u8).find(|&b| gf_mul(a, b) == 1).expect("non-zero")
+}
