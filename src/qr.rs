@@ -51,6 +51,10 @@ impl Drop for QrMatrix {
 
 /// Light modules around the code, as the QR specification requires.
 pub const QUIET_ZONE: usize = 4;
+/// Black on white, set before each row of a terminal drawing.
+const START: &str = "\x1b[38;5;16;48;5;231m";
+/// Colours reset at the end of each row.
+const END: &str = "\x1b[0m\n";
 
 impl QrMatrix {
     /// The QR code of `text` (the compact form: upper case, digits and ':', so alphanumeric
@@ -186,9 +190,12 @@ impl QrMatrix {
         let dark = |x: usize, y: usize| {
             self.is_dark(x.wrapping_sub(QUIET_ZONE), y.wrapping_sub(QUIET_ZONE))
         };
-        let mut out = String::new();
+        // Sized once (half blocks are 3 bytes in UTF-8): growing would leave copies of a
+        // SeedQR drawing behind in freed memory, where the caller's Zeroizing cannot reach.
+        let mut out =
+            String::with_capacity(side.div_ceil(2) * (START.len() + 3 * side + END.len()));
         for row in (0..side).step_by(2) {
-            out.push_str("\x1b[38;5;16;48;5;231m");
+            out.push_str(START);
             for x in 0..side {
                 out.push(match (dark(x, row), dark(x, row + 1)) {
                     (true, true) => '█',
@@ -197,7 +204,7 @@ impl QrMatrix {
                     (false, false) => ' ',
                 });
             }
-            out.push_str("\x1b[0m\n");
+            out.push_str(END);
         }
         out
     }
@@ -229,6 +236,12 @@ mod tests {
         let m = QrMatrix::encode(&text, Ecc::Q).unwrap();
         let drawing = m.to_terminal();
         let side = m.width() + 2 * QUIET_ZONE;
+        // Allocated once at the upper bound and never grown (growing doubles the capacity),
+        // so no reallocation left a copy of the drawing behind.
+        assert_eq!(
+            drawing.capacity(),
+            side.div_ceil(2) * (START.len() + 3 * side + END.len())
+        );
         let mut dark = vec![vec![false; side]; side + 1];
         for (row, line) in drawing.lines().enumerate() {
             let cells = line
