@@ -76,7 +76,10 @@ build b "$work/second-build/checkout-of-coldshard" "$work/second-build/deps/vend
     "$work/second-build/home/.cargo" "$work/second-build/out"
 
 if [[ $(cat "$work/a.sha256") == "$(cat "$work/b.sha256")" ]]; then
+    mkdir -p target/reproducible
+    cp "$work/a/target/release/coldshard" target/reproducible/coldshard
     echo "reproducible: both builds are $(cat "$work/a.sha256") ($((SECONDS - total)) s in all)"
+    echo "binary kept as target/reproducible/coldshard"
 else
     mkdir -p target/reproducible
     cp "$work/a/target/release/coldshard" target/reproducible/coldshard-a
