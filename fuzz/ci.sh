@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_JOBS=${FUZZ_JOBS:-2}
 # See docs/SECURITY.md for the build-time measurements behind this default.
-read -r -a build_args <<<"${FUZZ_BUILD_ARGS:---dev -s none}"
+read -r -a build_args <<<"${FUZZ_BUILD_ARGS:---dev}"
 # cargo-fuzz needs nightly flags (-Z); the stable toolchain allows them with this.
 export RUSTC_BOOTSTRAP=1
 
@@ -40,7 +40,9 @@ run_one() {
     if "$bin/$t" "$work/$t/corpus" "corpus/$t" -artifact_prefix="$work/$t/artifacts/" \
         -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         >"$work/$t/log" 2>&1; then
-        printf '%-13s ok   %s\n' "$t" "$(grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec)' "$work/$t/log" | tr -s ' ' | cut -d: -f3 | paste -sd ' ' | sed 's/^ *\([0-9]*\) *\([0-9]*\)/\1 runs, \2 exec\/s/')"
+        printf '%-13s ok  %s runs, %s exec/s\n' "$t" \
+            "$(awk '/^stat::number_of_executed_units/ {print $2}' "$work/$t/log")" \
+            "$(awk '/^stat::average_exec_per_sec/ {print $2}' "$work/$t/log")"
     else
         printf '%-13s FAILED\n' "$t"
         tail -n 40 "$work/$t/log"
