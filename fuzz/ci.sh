@@ -37,7 +37,9 @@ trap 'rm -rf "$work"' EXIT
 run_one() {
     local t=$1
     mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
-    if "$bin/$t" "$work/$t/corpus" "corpus/$t" -artifact_prefix="$work/$t/artifacts/" \
+    local dict=()
+    [[ -f dict/$t.dict ]] && dict=(-dict="dict/$t.dict")
+    if "$bin/$t" "$work/$t/corpus" "corpus/$t" "${dict[@]}" -artifact_prefix="$work/$t/artifacts/" \
         -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         >"$work/$t/log" 2>&1; then
         printf '%-13s ok  %s runs, %s exec/s\n' "$t" \
