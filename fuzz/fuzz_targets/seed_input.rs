@@ -1,5 +1,5 @@
-//! Seed input parsing (`Secret::parse`) in every input format: mnemonic (NFKD, case and
-//! white space normalised), hex, raw and the automatic choice between them.
+//! Seed input parsing (`Secret::parse`): the automatic choice, and one of the explicit
+//! formats (mnemonic with NFKD, case and white space normalised; hex; raw).
 //! Properties: a parsed secret renders to text that parses back to the same kind and payload
 //! (in its own format, and in `auto` for words and hex), and for ASCII input, upper case
 //! parses as lower case does (a mnemonic read off paper in capitals is the same mnemonic).
@@ -13,12 +13,11 @@ fn same(a: &Secret, b: &Secret) -> bool {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for format in [
-        InputFormat::Auto,
-        InputFormat::Bip39,
-        InputFormat::Hex,
-        InputFormat::Raw,
-    ] {
+    // `auto` (the CLI's default) always, and one explicit format chosen by the length: a
+    // forced `bip39` on a non-word computes up to 2048 word distances (about 8 ms under
+    // ASan), so all four formats on every input ran at 30 exec/s.
+    let explicit = [InputFormat::Bip39, InputFormat::Hex, InputFormat::Raw][data.len() % 3];
+    for format in [InputFormat::Auto, explicit] {
         let parsed = Secret::parse(data, format);
         if data.is_ascii() && format != InputFormat::Raw {
             let upper = Secret::parse(&data.to_ascii_uppercase(), format);
